@@ -1,0 +1,120 @@
+// Package spec is tailos's declarative input, tailos.yaml: one small file
+// describing a cluster, its nodes and the tailnet choices. It is parsed
+// strictly (unknown keys and wrong types are errors with file:line), then
+// defaults are applied and the whole is validated.
+package spec
+
+// Spec is the parsed tailos.yaml.
+type Spec struct {
+	Cluster Cluster `yaml:"cluster" json:"cluster"`
+	Tailnet Tailnet `yaml:"tailnet" json:"tailnet"`
+	Nodes   []Node  `yaml:"nodes" json:"nodes"`
+
+	// file and positions let later checks report file:line.
+	file string
+	pos  *positions
+}
+
+// Mode is how the cluster uses the tailnet.
+type Mode string
+
+const (
+	// ModeManagement: the tailnet reaches nodes; Kubernetes stays on the LAN.
+	ModeManagement Mode = "management"
+	// ModeClusterNetwork: kubelet and etcd deliberately run over the tailnet.
+	ModeClusterNetwork Mode = "cluster-network"
+)
+
+// Cluster describes the Talos side.
+type Cluster struct {
+	Name              string `yaml:"name" json:"name"`
+	Endpoint          string `yaml:"endpoint" json:"endpoint"`
+	TalosVersion      string `yaml:"talosVersion,omitempty" json:"talosVersion,omitempty"`
+	KubernetesVersion string `yaml:"kubernetesVersion,omitempty" json:"kubernetesVersion,omitempty"`
+	// LegacyConfig: the nodes' machine configs were generated before Talos
+	// 1.14, so patches use the v1alpha1 fields instead of the 1.14 documents.
+	LegacyConfig   bool     `yaml:"legacyConfig,omitempty" json:"legacyConfig,omitempty"`
+	Platform       string   `yaml:"platform,omitempty" json:"platform,omitempty"`
+	Arch           string   `yaml:"arch,omitempty" json:"arch,omitempty"`
+	SecureBoot     bool     `yaml:"secureBoot,omitempty" json:"secureBoot,omitempty"`
+	Factory        string   `yaml:"factory,omitempty" json:"factory,omitempty"`
+	Extensions     []string `yaml:"extensions,omitempty" json:"extensions,omitempty"`
+	KernelArgs     []string `yaml:"kernelArgs,omitempty" json:"kernelArgs,omitempty"`
+	LANSubnets     []string `yaml:"lanSubnets" json:"lanSubnets"`
+	PodSubnets     []string `yaml:"podSubnets,omitempty" json:"podSubnets,omitempty"`
+	ServiceSubnets []string `yaml:"serviceSubnets,omitempty" json:"serviceSubnets,omitempty"`
+	Mode           Mode     `yaml:"mode,omitempty" json:"mode,omitempty"`
+	// KubeSpan: disabled, filtered (endpoints exclude the tailnet) or keep.
+	KubeSpan string `yaml:"kubespan,omitempty" json:"kubespan,omitempty"`
+	// UnderlayMTU is the LAN MTU, for `mtu: auto`; UnderlayFamily the outer
+	// IP family of WireGuard packets on it (6 is the worst case).
+	UnderlayMTU    int `yaml:"underlayMTU,omitempty" json:"underlayMTU,omitempty"`
+	UnderlayFamily int `yaml:"underlayFamily,omitempty" json:"underlayFamily,omitempty"`
+}
+
+// Tailnet describes the Tailscale side.
+type Tailnet struct {
+	Auth Auth     `yaml:"auth" json:"auth"`
+	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Hostname is a pattern; {node} and {cluster} are replaced.
+	Hostname string `yaml:"hostname,omitempty" json:"hostname,omitempty"`
+	// Domain is the tailnet's MagicDNS suffix (tailXXXX.ts.net or the
+	// Headscale base domain); nodes' MagicDNS names go into certSANs.
+	Domain      string `yaml:"domain,omitempty" json:"domain,omitempty"`
+	LoginServer string `yaml:"loginServer,omitempty" json:"loginServer,omitempty"`
+	AcceptDNS   bool   `yaml:"acceptDNS,omitempty" json:"acceptDNS,omitempty"`
+	// AcceptRoutes lets nodes use routes other routers advertise.
+	AcceptRoutes bool     `yaml:"acceptRoutes,omitempty" json:"acceptRoutes,omitempty"`
+	Routes       Routes   `yaml:"routes,omitempty" json:"routes,omitempty"`
+	ExitNode     Selector `yaml:"exitNode,omitempty" json:"exitNode,omitempty"`
+	// SNATSubnetRoutes: nil means Tailscale's default (true).
+	SNATSubnetRoutes *bool `yaml:"snatSubnetRoutes,omitempty" json:"snatSubnetRoutes,omitempty"`
+	SSH              bool  `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+	Port             int   `yaml:"port,omitempty" json:"port,omitempty"`
+	MTU              MTU   `yaml:"mtu,omitempty" json:"mtu,omitempty"`
+	// Admins are the policy sources allowed to reach the Talos and
+	// Kubernetes APIs and to own the tags.
+	Admins   []string `yaml:"admins,omitempty" json:"admins,omitempty"`
+	Operator Operator `yaml:"operator,omitempty" json:"operator,omitempty"`
+}
+
+// Auth references the credential the nodes log in with. Values are
+// references (env:NAME or file:PATH); inline secrets need AllowInline.
+type Auth struct {
+	AuthKey     string `yaml:"authKey,omitempty" json:"authKey,omitempty"`
+	OAuthSecret string `yaml:"oauthSecret,omitempty" json:"oauthSecret,omitempty"`
+	AllowInline bool   `yaml:"allowInline,omitempty" json:"allowInline,omitempty"`
+}
+
+// Routes are the subnet routes advertised and the nodes advertising them.
+type Routes struct {
+	// Advertise holds "pods", "services" or CIDRs.
+	Advertise []string `yaml:"advertise,omitempty" json:"advertise,omitempty"`
+	On        []string `yaml:"on,omitempty" json:"on,omitempty"`
+}
+
+// Selector picks nodes by name or by role ("controlplane", "worker", "all").
+type Selector struct {
+	On []string `yaml:"on,omitempty" json:"on,omitempty"`
+}
+
+// Operator is the hybrid setup: the Tailscale Kubernetes operator for
+// workloads next to the extension on the nodes.
+type Operator struct {
+	Enabled  bool   `yaml:"enabled,omitempty" json:"enabled,omitempty"`
+	Hostname string `yaml:"hostname,omitempty" json:"hostname,omitempty"`
+}
+
+// Node is one Talos machine.
+type Node struct {
+	Name    string `yaml:"name" json:"name"`
+	Role    string `yaml:"role" json:"role"`
+	Address string `yaml:"address" json:"address"`
+	// Overrides of the tailnet settings for this node.
+	Hostname    string   `yaml:"hostname,omitempty" json:"hostname,omitempty"`
+	Tags        []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Port        int      `yaml:"port,omitempty" json:"port,omitempty"`
+	MTU         MTU      `yaml:"mtu,omitempty" json:"mtu,omitempty"`
+	UnderlayMTU int      `yaml:"underlayMTU,omitempty" json:"underlayMTU,omitempty"`
+	Platform    string   `yaml:"platform,omitempty" json:"platform,omitempty"`
+}
