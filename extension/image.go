@@ -1,0 +1,203 @@
+package extension
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// BuildOptions describe one extension image.
+type BuildOptions struct {
+	// Version of tailscale.com, e.g. "1.96.5".
+	Version string
+	// Arches to build; empty means amd64. Several give a multi-arch index.
+	Arches []string
+	// TalosCompat is the manifest's Talos version constraint; empty means DefaultTalosCompat.
+	TalosCompat string
+	// BinariesDir, when set, supplies prebuilt binaries instead of building
+	// them: BinariesDir/<arch>/{containerboot,tailscaled,tailscale}, or, for a
+	// single arch, the three files directly in BinariesDir.
+	BinariesDir string
+	// Binaries configures building them when BinariesDir is empty (cache, go).
+	Binaries BinariesOptions
+	// TalosVersion is the Talos release the image is validated against; empty
+	// means the release of the machinery library tailos is built with.
+	TalosVersion string
+}
+
+// Artifact is a built extension: one image per architecture and, when there
+// is more than one, the index that ties them together.
+type Artifact struct {
+	Version string
+	Images  map[string]v1.Image // by GOARCH
+	Index   v1.ImageIndex       // nil for a single architecture
+}
+
+// Arches returns the artifact's architectures, sorted.
+func (a *Artifact) Arches() []string {
+	out := make([]string, 0, len(a.Images))
+	for arch := range a.Images {
+		out = append(out, arch)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Digest is the digest a registry will show: the index's, or the single image's.
+func (a *Artifact) Digest() (v1.Hash, error) {
+	if a.Index != nil {
+		return a.Index.Digest()
+	}
+	return a.single().Digest()
+}
+
+func (a *Artifact) single() v1.Image {
+	for _, img := range a.Images {
+		return img
+	}
+	return nil
+}
+
+// Build assembles and validates the extension image for every requested
+// architecture. Each image is unpacked and checked with Talos's extension
+// loader and validators before it is returned.
+func Build(ctx context.Context, opts BuildOptions) (*Artifact, error) {
+	version, err := NormalizeVersion(opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	arches, err := normalizeArches(opts.Arches)
+	if err != nil {
+		return nil, err
+	}
+	manifest, err := MarshalManifest(NewManifest(ManifestOptions{Version: version, TalosCompat: opts.TalosCompat}))
+	if err != nil {
+		return nil, err
+	}
+	spec, err := MarshalSpec(NewSpec())
+	if err != nil {
+		return nil, err
+	}
+	art := &Artifact{Version: version, Images: map[string]v1.Image{}}
+	for _, arch := range arches {
+		binDir, err := binariesFor(ctx, opts, version, arch, len(arches) == 1)
+		if err != nil {
+			return nil, err
+		}
+		img, err := buildImage(manifest, spec, binDir, version, arch)
+		if err != nil {
+			return nil, fmt.Errorf("linux/%s: %w", arch, err)
+		}
+		if err := validateImage(img, opts.TalosVersion); err != nil {
+			return nil, fmt.Errorf("linux/%s: built image fails validation: %w", arch, err)
+		}
+		art.Images[arch] = img
+	}
+	if len(arches) > 1 {
+		art.Index = buildIndex(art)
+	}
+	return art, nil
+}
+
+func normalizeArches(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return []string{"amd64"}, nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range in {
+		if err := checkArch(a); err != nil {
+			return nil, err
+		}
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func binariesFor(ctx context.Context, opts BuildOptions, version, arch string, single bool) (string, error) {
+	if opts.BinariesDir == "" {
+		bo := opts.Binaries
+		bo.Version, bo.Arch = version, arch
+		return BuildBinaries(ctx, bo)
+	}
+	dir := filepath.Join(opts.BinariesDir, arch)
+	if _, err := os.Stat(filepath.Join(dir, Binaries[0])); err != nil {
+		if !single {
+			return "", fmt.Errorf("--binaries %s: no %s/%s (several architectures need one subdirectory each)", opts.BinariesDir, arch, Binaries[0])
+		}
+		dir = opts.BinariesDir
+	}
+	if err := CheckBinaries(dir, arch); err != nil {
+		return "", fmt.Errorf("--binaries: %w", err)
+	}
+	return dir, nil
+}
+
+func buildImage(manifest, spec []byte, binDir, version, arch string) (v1.Image, error) {
+	files, err := layerFiles(manifest, spec, binDir)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tarBytes(files)
+	if err != nil {
+		return nil, err
+	}
+	layer, err := tarball.LayerFromOpener(
+		func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil },
+		tarball.WithCompressionLevel(gzip.BestCompression),
+		tarball.WithMediaType(types.OCILayer),
+		tarball.WithCompressedCaching,
+	)
+	if err != nil {
+		return nil, fmt.Errorf("creating layer: %w", err)
+	}
+	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, MediaType: types.OCILayer})
+	if err != nil {
+		return nil, fmt.Errorf("adding layer: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	cf = cf.DeepCopy()
+	cf.Architecture, cf.OS = arch, "linux"
+	cf.Created = v1.Time{Time: Epoch}
+	cf.History = nil
+	cf.Config.Labels = map[string]string{
+		"org.opencontainers.image.title":   ServiceName,
+		"org.opencontainers.image.version": version,
+		"org.opencontainers.image.source":  "https://github.com/tailscale/tailscale",
+	}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("writing config: %w", err)
+	}
+	return img, nil
+}
+
+func buildIndex(a *Artifact) v1.ImageIndex {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, arch := range a.Arches() {
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{
+			Add:        a.Images[arch],
+			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}},
+		})
+	}
+	return idx
+}

@@ -1,0 +1,210 @@
+package extension
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/siderolabs/talos/pkg/machinery/extensions"
+	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
+	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
+	"go.yaml.in/yaml/v4"
+)
+
+// Paths inside the image, fixed by Talos: specs are read from
+// /usr/local/etc/containers/*.yaml and a service's root is
+// /usr/local/lib/containers/<name>.
+const (
+	ServiceName   = "tailscale"
+	ManifestPath  = "manifest.yaml"
+	SpecDir       = "rootfs/usr/local/etc/containers"
+	ContainersDir = "rootfs/usr/local/lib/containers"
+	// BinDir is where the binaries live inside the service's container root.
+	BinDir = "/usr/local/bin"
+)
+
+// SpecPath is the service spec's path inside the image.
+const SpecPath = SpecDir + "/" + ServiceName + ".yaml"
+
+// DefaultTalosCompat is the lowest Talos the service spec works on: it uses
+// the `configuration` dependency (ExtensionServiceConfig), new in Talos 1.7.
+const DefaultTalosCompat = ">= v1.7.0"
+
+// ManifestOptions are the variable parts of manifest.yaml.
+type ManifestOptions struct {
+	Version     string // tailscale version, x.y.z
+	TalosCompat string // semver range on the Talos version; empty means DefaultTalosCompat
+}
+
+// NewManifest returns the extension manifest.
+func NewManifest(o ManifestOptions) extensions.Manifest {
+	compat := o.TalosCompat
+	if compat == "" {
+		compat = DefaultTalosCompat
+	}
+	return extensions.Manifest{
+		Version: "v1alpha1",
+		Metadata: extensions.Metadata{
+			Name:    ServiceName,
+			Version: o.Version,
+			Author:  "tailos",
+			Description: fmt.Sprintf("Tailscale %s (containerboot, tailscaled, tailscale from tailscale.com v%s, "+
+				"statically linked, nftables firewall) connects Talos nodes to a tailnet.", o.Version, o.Version),
+			Compatibility: extensions.Compatibility{Talos: extensions.Constraint{Version: compat}},
+		},
+	}
+}
+
+// NewSpec returns the ext-tailscale service spec. It is the official
+// siderolabs/extensions network/tailscale spec with one addition:
+// TS_DEBUG_FIREWALL_MODE=nftables, because this image bundles no iptables
+// binary and tailscaled programs nftables over netlink by itself.
+func NewSpec() *services.Spec {
+	bind := func(path string, opts ...string) specs.Mount {
+		return specs.Mount{Source: path, Destination: path, Type: "bind", Options: opts}
+	}
+	return &services.Spec{
+		Name: ServiceName,
+		Container: services.Container{
+			Entrypoint: BinDir + "/containerboot",
+			Environment: []string{
+				"PATH=/sbin:" + BinDir,
+				"TS_SOCKET=/var/run/tailscale/tailscaled.sock",
+				"TS_STATE_DIR=/var/lib/tailscale",
+				"TS_USERSPACE=false",
+				"TS_DEBUG_FIREWALL_MODE=nftables",
+			},
+			Mounts: []specs.Mount{
+				bind("/dev/net/tun", "bind", "rw"),       // tailscaled creates tailscale0
+				bind("/var/run/tailscale", "bind", "rw"), // LocalAPI socket
+				bind("/var/lib/tailscale", "bind", "rw"), // node key and login state: must survive reboots
+				bind("/etc/ssl/certs", "rbind", "ro"),    // control plane TLS roots
+			},
+			Security: services.Security{WriteableSysfs: true},
+		},
+		Depends: []services.Dependency{
+			{Service: "cri"},
+			{Network: []nethelpers.Status{nethelpers.StatusAddresses, nethelpers.StatusConnectivity, nethelpers.StatusEtcFiles}},
+			{Configuration: true},
+		},
+		Restart: services.RestartAlways,
+	}
+}
+
+// MarshalSpec renders a service spec from machinery's own type. Zero-valued
+// fields are left out, as in hand-written specs; the result is decoded again
+// and compared, so what Talos reads is exactly spec.
+func MarshalSpec(spec *services.Spec) ([]byte, error) {
+	out, err := marshalPruned(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding service spec: %w", err)
+	}
+	var back services.Spec
+	if err := yaml.Unmarshal(out, &back); err != nil {
+		return nil, fmt.Errorf("decoding encoded service spec: %w", err)
+	}
+	if !reflect.DeepEqual(normalizeSpec(*spec), normalizeSpec(back)) {
+		return nil, fmt.Errorf("service spec does not survive a YAML round trip:\n%s", out)
+	}
+	return out, nil
+}
+
+// MarshalManifest renders manifest.yaml from machinery's own type.
+func MarshalManifest(m extensions.Manifest) ([]byte, error) {
+	out, err := marshalPruned(m)
+	if err != nil {
+		return nil, fmt.Errorf("encoding manifest: %w", err)
+	}
+	var back extensions.Manifest
+	if err := yaml.Unmarshal(out, &back); err != nil || back != m {
+		return nil, fmt.Errorf("manifest does not survive a YAML round trip: %v", err)
+	}
+	return out, nil
+}
+
+func marshalPruned(v any) ([]byte, error) {
+	var n yaml.Node
+	if err := n.Encode(v); err != nil {
+		return nil, err
+	}
+	prune(&n)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// prune drops mapping entries whose value is null, "", false, or an empty
+// list or map (after pruning), reporting whether n itself became empty.
+func prune(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			prune(c)
+		}
+		return false
+	case yaml.MappingNode:
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !prune(n.Content[i+1]) {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+		return len(kept) == 0
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			prune(c)
+		}
+		return len(n.Content) == 0
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return true
+		case "!!bool":
+			return n.Value == "false"
+		case "!!str":
+			return n.Value == ""
+		}
+	}
+	return false
+}
+
+// normalizeSpec maps empty slices to nil so that DeepEqual compares meaning.
+func normalizeSpec(s services.Spec) services.Spec {
+	v := reflect.ValueOf(&s).Elem()
+	normalize(v)
+	return s
+}
+
+func normalize(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Slice:
+		if v.Len() == 0 {
+			if v.CanSet() {
+				v.Set(reflect.Zero(v.Type()))
+			}
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			normalize(v.Index(i))
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Field(i).CanSet() {
+				normalize(v.Field(i))
+			}
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			normalize(v.Elem())
+		}
+	}
+}
