@@ -246,5 +246,20 @@ func checkELF(path string, want elf.Machine) error {
 	return nil
 }
 
+// isStaticELF reports whether path is an ELF executable without an interpreter.
+func isStaticELF(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
+}
+
 // HostArch is the GOARCH of this process, for defaults.
 func HostArch() string { return runtime.GOARCH }

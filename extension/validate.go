@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,6 +50,9 @@ func Validate(dir, talosVersion string) (*Unpacked, error) {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	if err := ext.Validate(extensions.WithValidateConstraints(), extensions.WithValidateContents(), extensions.WithTalosVersion(&tv)); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err := checkWorldWritable(ext.RootfsPath()); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	if ext.Manifest.Metadata.Name == "" || ext.Manifest.Metadata.Version == "" {
@@ -160,6 +164,24 @@ func checkSpec(dir, file string, spec *services.Spec) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkWorldWritable enforces the rule machinery states but does not apply:
+// its walk reads permission bits from fs.DirEntry.Type(), which holds none.
+func checkWorldWritable(rootfs string) error {
+	return filepath.WalkDir(rootfs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&os.ModeSymlink == 0 && fi.Mode().Perm()&0o002 != 0 {
+			return fmt.Errorf("world-writeable files are not allowed: %q", "/"+filepath.ToSlash(relTo(rootfs, p)))
+		}
+		return nil
+	})
 }
 
 func executable(root, p string) error {

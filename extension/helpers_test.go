@@ -1,0 +1,64 @@
+package extension
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
+)
+
+// testVersion is the Tailscale release the tests build; its binaries are
+// compiled once and then reused from the tailos cache by every test run.
+const testVersion = "1.96.5"
+
+// realBinaries returns the cached real binaries for arch, building them on
+// first use (minutes on a small machine; then instant).
+func realBinaries(t testing.TB, arch string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the real tailscale binaries (built once into the tailos cache); skipped with -short")
+	}
+	dir, err := BuildBinaries(context.Background(), BinariesOptions{Version: testVersion, Arch: arch, Progress: t.Logf})
+	if err != nil {
+		t.Fatalf("building tailscale %s binaries for %s: %v", testVersion, arch, err)
+	}
+	return dir
+}
+
+// writeFile writes a file under root, creating parents.
+func writeFile(t *testing.T, root, rel string, data string, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// layoutDir writes an unpacked extension whose binaries are stand-in
+// scripts: Talos's validators look at paths, modes and specs, not at ELF.
+func layoutDir(t *testing.T, spec *services.Spec) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "tailscale")
+	m, err := MarshalManifest(NewManifest(ManifestOptions{Version: testVersion}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := MarshalSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, ManifestPath, string(m), 0o644)
+	writeFile(t, dir, SpecPath, string(s), 0o644)
+	for _, b := range Binaries {
+		writeFile(t, dir, ContainersDir+"/tailscale/usr/local/bin/"+b, "#!/bin/sh\n", 0o755)
+	}
+	return dir
+}

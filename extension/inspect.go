@@ -1,0 +1,188 @@
+package extension
+
+import (
+	"context"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/siderolabs/talos/pkg/machinery/extensions"
+	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
+)
+
+// Report is what `tailos extension inspect` shows about one image.
+type Report struct {
+	Source   string                    `json:"source"`
+	Arch     string                    `json:"arch"`
+	Digest   string                    `json:"digest,omitempty"` // image manifest digest
+	Size     int64                     `json:"size"`             // compressed layers, bytes
+	Manifest extensions.Manifest       `json:"manifest"`
+	Specs    map[string]*services.Spec `json:"specs"`
+	Binaries []Binary                  `json:"binaries"`
+	// Invalid holds the validation error, if any; the rest is still filled in
+	// as far as it could be read.
+	Invalid string `json:"invalid,omitempty"`
+}
+
+// Binary describes one executable in a service's container root.
+type Binary struct {
+	Path      string `json:"path"` // inside the image
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	GoVersion string `json:"goVersion,omitempty"`
+	Package   string `json:"package,omitempty"` // main package, e.g. tailscale.com/cmd/tailscaled
+	// Tailscale is the tailscale.com module version the binary was built from.
+	Tailscale string `json:"tailscale,omitempty"`
+	// Stamp is the version the binary reports (tailscale.com/version.longStamp), if stamped.
+	Stamp string `json:"stamp,omitempty"`
+	// Static is false when the binary needs a dynamic loader.
+	Static bool `json:"static"`
+}
+
+// Inspect opens src (see Open), validates it, and describes its manifest,
+// service specs and binaries. A validation failure is reported in
+// Report.Invalid alongside whatever could be read, so that broken images can
+// still be examined; other failures are errors.
+func Inspect(ctx context.Context, src, arch, talosVersion string, ropts ...remote.Option) (*Report, error) {
+	img, err := Open(ctx, src, arch, ropts...)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "tailos-inspect-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "extension")
+	if err := UnpackImage(img, dir); err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	rep := &Report{Source: src, Arch: arch}
+	if err := fillImageFacts(rep, img); err != nil {
+		return nil, err
+	}
+	if u, err := Validate(dir, talosVersion); err != nil {
+		rep.Invalid = strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+		// Best effort for a broken image: whatever still parses.
+		if ext, lerr := extensions.Load(dir); lerr == nil {
+			rep.Manifest = ext.Manifest
+		}
+		rep.Specs, _ = LoadSpecs(dir)
+	} else {
+		rep.Manifest, rep.Specs = u.Manifest, u.Specs
+	}
+	rep.Binaries, err = describeBinaries(dir)
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func fillImageFacts(rep *Report, img v1.Image) error {
+	d, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("image digest: %w", err)
+	}
+	rep.Digest = d.String()
+	m, err := img.Manifest()
+	if err != nil {
+		return fmt.Errorf("image manifest: %w", err)
+	}
+	for _, l := range m.Layers {
+		rep.Size += l.Size
+	}
+	return nil
+}
+
+// describeBinaries lists every executable regular file under the container
+// roots, in path order.
+func describeBinaries(dir string) ([]Binary, error) {
+	root := filepath.Join(dir, filepath.FromSlash(ContainersDir))
+	var out []Binary
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == root {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil || fi.Mode().Perm()&0o111 == 0 {
+			return err
+		}
+		b, err := describeBinary(p)
+		if err != nil {
+			return err
+		}
+		b.Path = "/" + filepath.ToSlash(relTo(filepath.Join(dir, "rootfs"), p))
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+func describeBinary(path string) (Binary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Binary{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Binary{}, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	b := Binary{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	b.Static = isStaticELF(path)
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return b, nil // not a Go binary: size and digest are all we know
+	}
+	b.GoVersion, b.Package = bi.GoVersion, bi.Path
+	if bi.Main.Path == "tailscale.com" {
+		b.Tailscale = bi.Main.Version
+	}
+	for _, dep := range bi.Deps {
+		if dep.Path == "tailscale.com" {
+			b.Tailscale = dep.Version
+			if dep.Replace != nil {
+				b.Tailscale = dep.Replace.Version
+			}
+		}
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-ldflags" {
+			b.Stamp = ldflagValue(s.Value, "tailscale.com/version.longStamp")
+		}
+	}
+	return b, nil
+}
+
+// ldflagValue finds -X name=value in a -ldflags string.
+func ldflagValue(flags, name string) string {
+	fields := strings.Fields(flags)
+	for i, f := range fields {
+		kv := ""
+		switch {
+		case f == "-X" && i+1 < len(fields):
+			kv = fields[i+1]
+		case strings.HasPrefix(f, "-X="):
+			kv = strings.TrimPrefix(f, "-X=")
+		}
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
