@@ -41,8 +41,6 @@ type Binary struct {
 	Package   string `json:"package,omitempty"` // main package, e.g. tailscale.com/cmd/tailscaled
 	// Tailscale is the tailscale.com module version the binary was built from.
 	Tailscale string `json:"tailscale,omitempty"`
-	// Stamp is the version the binary reports (tailscale.com/version.longStamp), if stamped.
-	Stamp string `json:"stamp,omitempty"`
 	// Static is false when the binary needs a dynamic loader.
 	Static bool `json:"static"`
 }
@@ -161,28 +159,5 @@ func describeBinary(path string) (Binary, error) {
 			}
 		}
 	}
-	for _, s := range bi.Settings {
-		if s.Key == "-ldflags" {
-			b.Stamp = ldflagValue(s.Value, "tailscale.com/version.longStamp")
-		}
-	}
 	return b, nil
-}
-
-// ldflagValue finds -X name=value in a -ldflags string.
-func ldflagValue(flags, name string) string {
-	fields := strings.Fields(flags)
-	for i, f := range fields {
-		kv := ""
-		switch {
-		case f == "-X" && i+1 < len(fields):
-			kv = fields[i+1]
-		case strings.HasPrefix(f, "-X="):
-			kv = strings.TrimPrefix(f, "-X=")
-		}
-		if v, ok := strings.CutPrefix(kv, name+"="); ok {
-			return strings.Trim(v, `"'`)
-		}
-	}
-	return ""
 }

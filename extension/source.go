@@ -155,6 +155,11 @@ func UnpackImage(img v1.Image, dest string) error {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			// Extract writes the tar footer before it reports a failure
+			// (such as an unsafe path) through the pipe: read on to see it.
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return fmt.Errorf("reading image layers: %w", err)
+			}
 			break
 		}
 		if err != nil {
