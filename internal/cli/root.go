@@ -23,6 +23,7 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 
 	root.AddCommand(
 		NewCmdVersion(f),
+		NewCmdMTU(f),
 		NewCmdSchematic(f),
 	)
 	return root

@@ -1,0 +1,220 @@
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/rules"
+)
+
+// Index maps rule locations to lines of a YAML source.
+type Index struct {
+	docs []*yaml.Node // document roots (mappings)
+}
+
+// NewIndex parses every document of src; unparsable input gives an empty
+// index (findings then carry line 0).
+func NewIndex(src []byte) *Index {
+	idx := &Index{}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) || err != nil {
+			break
+		}
+		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 && n.Content[0].Kind == yaml.MappingNode {
+			idx.docs = append(idx.docs, n.Content[0])
+		}
+	}
+	return idx
+}
+
+// Line returns the 1-based line of loc, or of its nearest located
+// ancestor, or 0.
+func (x *Index) Line(loc rules.Loc) int {
+	if loc.EnvKey != "" {
+		if l := x.envLine(loc.EnvKey); l > 0 {
+			return l
+		}
+		return x.escLine()
+	}
+	best := 0
+	for _, d := range x.docs {
+		if !matches(d, loc.Doc) {
+			continue
+		}
+		if l := walk(d, loc.Path); l > best {
+			best = l
+		}
+		if best > 0 {
+			return best
+		}
+	}
+	// Not in a matching document: the path may sit nested elsewhere (a
+	// talhelper node's inline patches).
+	if len(loc.Path) > 1 {
+		for _, d := range x.docs {
+			if l := search(d, loc.Path); l > 0 {
+				return l
+			}
+		}
+	}
+	if loc.Doc == rules.DocTailscaleESC {
+		return x.escLine()
+	}
+	return 0
+}
+
+func matches(doc *yaml.Node, ref rules.DocRef) bool {
+	kind := value(doc, "kind")
+	if ref.IsV1Alpha1() {
+		return kind == "" && (value(doc, "version") != "" || child(doc, "machine") != nil || child(doc, "cluster") != nil)
+	}
+	return kind == ref.Kind && (ref.Name == "" || value(doc, "name") == ref.Name)
+}
+
+// walk follows path from n and returns the line of the deepest key found.
+func walk(n *yaml.Node, path []string) int {
+	line := n.Line
+	for _, key := range path {
+		switch n.Kind {
+		case yaml.MappingNode:
+			k, v := pair(n, key)
+			if k == nil {
+				return line
+			}
+			line, n = k.Line, v
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+// search finds the full key path starting at any mapping under n.
+func search(n *yaml.Node, path []string) int {
+	if n.Kind == yaml.MappingNode {
+		if k, v := pair(n, path[0]); k != nil {
+			if len(path) == 1 {
+				return k.Line
+			}
+			if l := searchFrom(v, path[1:]); l > 0 {
+				return l
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := search(c, path); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+func searchFrom(n *yaml.Node, path []string) int {
+	for _, key := range path {
+		k, v := pair(n, key)
+		if k == nil {
+			return 0
+		}
+		if len(path) == 1 {
+			return k.Line
+		}
+		n = v
+		path = path[1:]
+		if len(path) == 0 {
+			return k.Line
+		}
+	}
+	return 0
+}
+
+// envLine finds KEY=... in any "environment" sequence.
+func (x *Index) envLine(key string) int {
+	var found int
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		if found > 0 {
+			return
+		}
+		if n.Kind == yaml.MappingNode {
+			if _, env := pair(n, "environment"); env != nil && env.Kind == yaml.SequenceNode {
+				for _, item := range env.Content {
+					if item.Kind == yaml.ScalarNode && (strings.HasPrefix(item.Value, key+"=") || item.Value == key) {
+						found = item.Line
+						return
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			visit(c)
+		}
+	}
+	for _, d := range x.docs {
+		visit(d)
+	}
+	return found
+}
+
+// escLine is the line of the tailscale ExtensionServiceConfig (or of a
+// talhelper extensionServices entry named tailscale).
+func (x *Index) escLine() int {
+	var found int
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		if found > 0 {
+			return
+		}
+		if n.Kind == yaml.MappingNode {
+			if k, v := pair(n, "name"); k != nil && v.Value == "tailscale" && (value(n, "kind") == "ExtensionServiceConfig" || child(n, "environment") != nil) {
+				found = n.Line
+				return
+			}
+		}
+		for _, c := range n.Content {
+			visit(c)
+		}
+	}
+	for _, d := range x.docs {
+		visit(d)
+	}
+	return found
+}
+
+func pair(m *yaml.Node, key string) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+func child(m *yaml.Node, key string) *yaml.Node {
+	_, v := pair(m, key)
+	return v
+}
+
+func value(m *yaml.Node, key string) string {
+	if v := child(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}

@@ -1,0 +1,56 @@
+// Package lint loads Talos machine configs, patches and talhelper trees,
+// builds the model the rules package checks, runs the rule catalogue and
+// attributes findings to file lines. It also turns fixable findings into a
+// strategic-merge patch.
+package lint
+
+import (
+	"strconv"
+
+	"github.com/siderolabs/talos/pkg/machinery/config"
+
+	"github.com/tailos/tailos/rules"
+)
+
+// Options tell CheckConfig about the config it checks.
+type Options struct {
+	// Mode forces the deployment mode; empty infers it from the config.
+	Mode rules.Mode
+	// File and Node label findings.
+	File string
+	Node string
+	// Source is the YAML the config came from, for line numbers (optional).
+	Source []byte
+
+	// Partial marks a patch applied to a generated stand-in base: values
+	// the patch does not set say nothing about the real node.
+	Partial bool
+	// TailnetDomain is the MagicDNS suffix (tail1234.ts.net), if known.
+	TailnetDomain string
+	// Schematics maps known schematic IDs to their official extensions.
+	Schematics map[string][]string
+}
+
+// CheckConfig runs every rule on cfg and returns the findings, with lines
+// resolved against opts.Source and credentials masked. It never returns nil.
+func CheckConfig(cfg config.Provider, opts Options) []rules.Finding {
+	return Check(BuildModel(cfg, opts), opts.Source)
+}
+
+// Check runs the catalogue on a built model.
+func Check(m *rules.Config, source []byte) []rules.Finding {
+	fs := rules.Run(m)
+	var idx *Index
+	if len(source) > 0 && len(fs) > 0 {
+		idx = NewIndex(source)
+	}
+	for i := range fs {
+		if idx != nil {
+			fs[i].Line = idx.Line(fs[i].At)
+		}
+		fs[i].Message = rules.Mask(fs[i].Message)
+	}
+	return fs
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,257 @@
+package lint
+
+import (
+	"bytes"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/siderolabs/talos/pkg/machinery/config"
+
+	"github.com/tailos/tailos/rules"
+)
+
+// factoryInstaller matches Image Factory installer references:
+// <host>/installer[-secureboot]/<id>:<tag> and <host>/<platform>-installer[-secureboot]/<id>:<tag>
+// (research/talos.md §1.5).
+var factoryInstaller = regexp.MustCompile(`^[^/]+(?:/[^/]+)*?/(?:installer|[a-z0-9-]+-installer)(?:-secureboot)?/([0-9a-f]{64})(?:[:@].*)?$`)
+
+// SchematicID returns the schematic ID of an Image Factory installer
+// reference, or "" when ref is not one.
+func SchematicID(ref string) string {
+	m := factoryInstaller.FindStringSubmatch(ref)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// BuildModel builds the view rules see of cfg. It never fails: parts
+// machinery cannot provide (a patch without a v1alpha1 document) stay empty.
+func BuildModel(cfg config.Provider, opts Options) *rules.Config {
+	c := &rules.Config{
+		File:          opts.File,
+		Node:          opts.Node,
+		Complete:      !opts.Partial,
+		TailnetDomain: strings.TrimPrefix(opts.TailnetDomain, "."),
+		Sysctls:       map[string]string{},
+	}
+	kinds := map[string]bool{}
+	for _, d := range cfg.Documents() {
+		kinds[d.Kind()] = true
+	}
+
+	guard(func() { tailscaleModel(cfg, c) })
+	guard(func() { installModel(cfg, c, kinds, opts) })
+	guard(func() { machineModel(cfg, c) })
+	guard(func() { kubeModel(cfg, c, kinds) })
+	guard(func() { networkModel(cfg, c, kinds) })
+
+	if c.Node == "" {
+		guard(func() {
+			if h := cfg.NetworkHostnameConfig(); h != nil {
+				c.Node = h.Hostname()
+			}
+		})
+	}
+	if c.TailnetDomain == "" {
+		c.TailnetDomain = tailnetDomain(c)
+	}
+	c.Mode, c.ModeReason = InferMode(c, opts.Mode)
+	return c
+}
+
+// guard keeps one missing section (machinery dereferencing an absent
+// v1alpha1 part) from hiding the others.
+func guard(f func()) {
+	defer func() { _ = recover() }()
+	f()
+}
+
+func tailscaleModel(cfg config.Provider, c *rules.Config) {
+	for _, e := range cfg.ExtensionServiceConfigs() {
+		if e.Name() != "tailscale" {
+			continue
+		}
+		if c.Tailscale == nil {
+			c.Tailscale = &rules.Tailscale{}
+		}
+		for _, kv := range e.Environment() {
+			k, v, _ := strings.Cut(kv, "=")
+			c.Tailscale.Env = append(c.Tailscale.Env, rules.EnvVar{Key: strings.TrimSpace(k), Value: v})
+		}
+		for _, f := range e.ConfigFiles() {
+			c.Tailscale.Mounts = append(c.Tailscale.Mounts, f.MountPath())
+		}
+	}
+}
+
+func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, opts Options) {
+	in := &c.Install
+	if u := cfg.UnattendedInstallConfig(); u != nil && u.InstallerImage() != "" {
+		in.Image, in.MultiDoc = u.InstallerImage(), true
+		in.At = rules.At(rules.DocRef{Kind: "UnattendedInstallConfig"}, "installer.image")
+	} else if m := cfg.Machine(); m != nil {
+		in.Image = m.Install().Image()
+		in.At = rules.At(rules.DocV1Alpha1, "machine.install.image")
+		if kinds["UnattendedInstallConfig"] {
+			in.At = rules.At(rules.DocRef{Kind: "UnattendedInstallConfig"}, "installer.image")
+		}
+		for _, e := range m.Install().Extensions() {
+			c.InstallExtensions = append(c.InstallExtensions, e.Image())
+		}
+	}
+	in.FromInput = in.Image != "" && (!opts.Partial || bytes.Contains(opts.Source, []byte(in.Image)))
+	if !in.FromInput {
+		return
+	}
+	in.SchematicID = SchematicID(in.Image)
+	in.Factory = in.SchematicID != ""
+	switch {
+	case in.SchematicID == rules.EmptySchematicID:
+		in.SchematicKnown = true
+	case in.Factory && opts.Schematics != nil:
+		if exts, ok := opts.Schematics[in.SchematicID]; ok {
+			in.SchematicKnown, in.Extensions = true, exts
+		}
+	}
+}
+
+func machineModel(cfg config.Provider, c *rules.Config) {
+	m := cfg.Machine()
+	if m == nil {
+		return
+	}
+	c.Role = m.Type().String()
+	if c.Role == "init" {
+		c.Role = "controlplane"
+	}
+	if files, err := m.Files(); err == nil {
+		for i, f := range files {
+			if strings.HasPrefix(f.Path(), "/var/etc/tailscale/") {
+				loc := rules.Loc{Doc: rules.DocV1Alpha1, Path: []string{"machine", "files", itoa(i), "path"}}
+				c.LegacyAuthEnv = &loc
+				break
+			}
+		}
+	}
+	c.CertSANs = m.Security().CertSANs()
+	for _, d := range m.Network().Devices() {
+		c.Addresses = append(c.Addresses, parsePrefixes(d.Addresses())...)
+		if d.MTU() > c.LinkMTU {
+			c.LinkMTU = d.MTU()
+		}
+		for _, v := range d.Vlans() {
+			c.Addresses = append(c.Addresses, parsePrefixes(v.Addresses())...)
+		}
+	}
+}
+
+func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
+	if n := cfg.K8sNodeConfig(); n != nil && n.NodeIP() != nil {
+		c.NodeIP.Values = n.NodeIP().ValidSubnets()
+	}
+	c.NodeIP.MultiDoc = kinds["KubeNodeConfig"]
+	c.NodeIP.Set = len(c.NodeIP.Values) > 0
+	c.NodeIP.At = rules.At(rules.DocV1Alpha1, "machine.kubelet.nodeIP.validSubnets")
+	if c.NodeIP.MultiDoc {
+		c.NodeIP.At = rules.At(rules.DocRef{Kind: "KubeNodeConfig"}, "nodeIP.validSubnets")
+	}
+	c.Etcd.At = rules.At(rules.DocV1Alpha1, "cluster.etcd.advertisedSubnets")
+	guard(func() {
+		if cl := cfg.Cluster(); cl != nil {
+			c.Etcd.Values = cl.Etcd().AdvertisedSubnets()
+			c.Etcd.Set = len(c.Etcd.Values) > 0
+		}
+	})
+	guard(func() {
+		if n := cfg.K8sNetworkConfig(); n != nil {
+			c.PodCIDRs, c.ServiceCIDRs = n.PodCIDRs(), n.ServiceCIDRs()
+		}
+	})
+	guard(func() {
+		if a := cfg.K8sAPIServerConfig(); a != nil {
+			c.APIServerSANs = a.CertSANs()
+		}
+	})
+}
+
+func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
+	for k, v := range cfg.SysctlConfig() {
+		c.Sysctls[k] = v
+	}
+	c.SysctlMultiDoc = kinds["SysctlConfig"]
+	guard(func() {
+		if ks := cfg.NetworkKubeSpanConfig(); ks != nil {
+			c.KubeSpan.Enabled = ks.Enabled()
+			if f := ks.Filters(); f != nil {
+				c.KubeSpan.Endpoints = f.Endpoints()
+			}
+		}
+	})
+	c.KubeSpan.MultiDoc = kinds["KubeSpanConfig"]
+	c.KubeSpan.At = rules.At(rules.DocV1Alpha1, "machine.network.kubespan")
+	if c.KubeSpan.MultiDoc {
+		c.KubeSpan.At = rules.At(rules.DocRef{Kind: "KubeSpanConfig"}, "enabled")
+	}
+	guard(func() {
+		if r := cfg.NetworkResolverConfig(); r != nil {
+			for _, ns := range r.Resolvers() {
+				c.Nameservers = append(c.Nameservers, ns.Addr.String())
+			}
+			if sd, ok := r.SearchDomains().Get(); ok {
+				c.SearchDomains = sd
+			}
+		}
+	})
+	for _, l := range cfg.NetworkCommonLinkConfigs() {
+		for _, a := range l.Addresses() {
+			c.Addresses = append(c.Addresses, a.Address())
+		}
+		if m, ok := l.MTU().Get(); ok && int(m) > c.LinkMTU {
+			c.LinkMTU = int(m)
+		}
+	}
+}
+
+// tailnetDomain guesses the MagicDNS suffix from search domains or SANs.
+func tailnetDomain(c *rules.Config) string {
+	for _, d := range c.SearchDomains {
+		if strings.HasSuffix(d, ".ts.net") {
+			return d
+		}
+	}
+	for _, s := range append(append([]string{}, c.CertSANs...), c.APIServerSANs...) {
+		if strings.HasSuffix(s, ".ts.net") && strings.Count(s, ".") >= 3 {
+			_, rest, _ := strings.Cut(s, ".")
+			return rest
+		}
+	}
+	return ""
+}
+
+// InferMode returns the deployment mode and why: the flag, else
+// cluster-network when kubelet or etcd are pinned to 100.64.0.0/10.
+func InferMode(c *rules.Config, flag rules.Mode) (rules.Mode, string) {
+	switch {
+	case flag != "":
+		return flag, "set by --mode"
+	case rules.PinsTailnet(c.NodeIP.Values):
+		return rules.ModeClusterNetwork, "kubelet validSubnets pinned to the tailnet"
+	case rules.PinsTailnet(c.Etcd.Values):
+		return rules.ModeClusterNetwork, "etcd advertisedSubnets pinned to the tailnet"
+	}
+	return rules.ModeManagement, "kubelet and etcd are not pinned to 100.64.0.0/10"
+}
+
+func parsePrefixes(ss []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range ss {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}

@@ -1,0 +1,323 @@
+package rules
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// DocRef names a machine config document the way strategic merge matches
+// them: apiVersion/kind[/name]. The zero DocRef is the v1alpha1 config.
+type DocRef struct {
+	Kind string
+	Name string
+}
+
+// IsV1Alpha1 reports whether the reference is the legacy v1alpha1 document.
+func (d DocRef) IsV1Alpha1() bool { return d.Kind == "" }
+
+// Documents the rules refer to.
+var (
+	DocV1Alpha1     = DocRef{}
+	DocTailscaleESC = DocRef{Kind: "ExtensionServiceConfig", Name: "tailscale"}
+)
+
+// Loc is where a result sits: a field path in a document, or an entry of
+// the tailscale ExtensionServiceConfig environment.
+type Loc struct {
+	Doc  DocRef
+	Path []string // YAML keys from the document root
+	// EnvKey names an environment entry (TS_AUTHKEY); Path is then ignored.
+	EnvKey string
+}
+
+// At builds a Loc for a field path ("machine.install.image").
+func At(doc DocRef, path string) Loc {
+	if path == "" {
+		return Loc{Doc: doc}
+	}
+	return Loc{Doc: doc, Path: strings.Split(path, ".")}
+}
+
+// AtEnv builds a Loc for an environment entry.
+func AtEnv(key string) Loc { return Loc{Doc: DocTailscaleESC, EnvKey: key} }
+
+// Edit is one change of a fix. Env edits rewrite the tailscale
+// ExtensionServiceConfig environment; field edits set a document field.
+type Edit struct {
+	// EnvKey with EnvValue sets KEY=VALUE (replacing every entry of KEY);
+	// with EnvDelete removes KEY.
+	EnvKey    string
+	EnvValue  string
+	EnvDelete bool
+
+	// Doc/Path/Value set a field. Lists are appended to by strategic merge
+	// unless Replace is set, in which case the old value is deleted first.
+	Doc     DocRef
+	Path    []string
+	Value   any
+	Replace bool
+}
+
+// SetEnv is an Edit setting an environment entry.
+func SetEnv(key, value string) Edit { return Edit{EnvKey: key, EnvValue: value} }
+
+// DeleteEnv is an Edit removing an environment entry.
+func DeleteEnv(key string) Edit { return Edit{EnvKey: key, EnvDelete: true} }
+
+// SetField is an Edit setting (or appending to) a document field.
+func SetField(doc DocRef, path string, value any, replace bool) Edit {
+	return Edit{Doc: doc, Path: strings.Split(path, "."), Value: value, Replace: replace}
+}
+
+// Config is what rules see of one node's configuration. The lint package
+// fills it from machinery, resolving the v1alpha1 fields against the
+// Talos 1.12–1.14 documents that replace them (the new document wins).
+type Config struct {
+	File string
+	Node string
+	Role string // controlplane, worker, or "" when unknown
+
+	Mode       Mode
+	ModeReason string
+
+	// Complete is true when the configuration is a whole machine config
+	// (or a patch applied to a given base); false when a patch was applied
+	// to a generated stand-in base, whose values say nothing about the node.
+	Complete bool
+
+	// Tailscale is the tailscale ExtensionServiceConfig, nil when absent.
+	Tailscale *Tailscale
+
+	Install InstallInfo
+
+	// LegacyAuthEnv is set when machine.files writes the pre-1.7
+	// /var/etc/tailscale/auth.env that the extension no longer reads.
+	LegacyAuthEnv *Loc
+	// InstallExtensions lists deprecated machine.install.extensions images.
+	InstallExtensions []string
+
+	NodeIP Subnets // kubelet node IP selection
+	Etcd   Subnets // etcd advertisedSubnets (control planes only)
+
+	// Addresses are the node's statically configured addresses.
+	Addresses []netip.Prefix
+	// LinkMTU is the largest MTU configured on a physical link, 0 if none.
+	LinkMTU int
+
+	PodCIDRs     []netip.Prefix
+	ServiceCIDRs []netip.Prefix
+
+	Sysctls        map[string]string
+	SysctlMultiDoc bool // SysctlConfig documents are in use
+
+	KubeSpan KubeSpanInfo
+
+	CertSANs      []string // machine.certSANs (Talos API)
+	APIServerSANs []string
+
+	Nameservers   []string
+	SearchDomains []string
+
+	// TailnetDomain is the MagicDNS suffix (tail1234.ts.net) when known.
+	TailnetDomain string
+}
+
+// InstallInfo is the installer image and what is known of its schematic.
+type InstallInfo struct {
+	Image    string
+	At       Loc
+	MultiDoc bool // from UnattendedInstallConfig
+	// FromInput is false when the image comes from a stand-in base.
+	FromInput bool
+	// Factory is true for an Image Factory installer reference.
+	Factory     bool
+	SchematicID string
+	// SchematicKnown is true when the schematic's extensions are known
+	// (the empty schematic, or a schematic given to the linter).
+	SchematicKnown bool
+	Extensions     []string
+}
+
+// HasExtension reports whether the known schematic has the extension.
+func (i InstallInfo) HasExtension(name string) bool {
+	for _, e := range i.Extensions {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Subnets is a kubelet validSubnets or etcd advertisedSubnets setting.
+type Subnets struct {
+	Values   []string
+	At       Loc
+	MultiDoc bool // from KubeNodeConfig
+	// Set is true when the field is present in the configuration.
+	Set bool
+}
+
+// KubeSpanInfo is the KubeSpan configuration.
+type KubeSpanInfo struct {
+	Enabled   bool
+	Endpoints []string
+	At        Loc
+	MultiDoc  bool
+}
+
+// Tailscale is the tailscale ExtensionServiceConfig.
+type Tailscale struct {
+	Env []EnvVar
+	// Mounts are the configFiles mount paths.
+	Mounts []string
+}
+
+// EnvVar is one environment entry, in document order.
+type EnvVar struct {
+	Key   string
+	Value string
+}
+
+// Lookup returns the first value of key, as the process environment would.
+func (t *Tailscale) Lookup(key string) (string, bool) {
+	for _, e := range t.Env {
+		if e.Key == key {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+// Get returns the value of key or "".
+func (t *Tailscale) Get(key string) string {
+	v, _ := t.Lookup(key)
+	return v
+}
+
+// AuthKey returns the auth key variable in effect (TS_AUTHKEY wins over
+// TS_AUTH_KEY, as containerboot's cmp.Or does) and its value.
+func (t *Tailscale) AuthKey() (key, value string, ok bool) {
+	if v, ok := t.Lookup("TS_AUTHKEY"); ok && v != "" {
+		return "TS_AUTHKEY", v, true
+	}
+	if v, ok := t.Lookup("TS_AUTH_KEY"); ok && v != "" {
+		return "TS_AUTH_KEY", v, true
+	}
+	if f, ok := t.ExtraArgs().Find("auth-key"); ok && f.Value != "" {
+		return "TS_EXTRA_ARGS", f.Value, true
+	}
+	return "", "", false
+}
+
+// ExtraArgs parses TS_EXTRA_ARGS the way containerboot splits it.
+func (t *Tailscale) ExtraArgs() Flags { return ParseFlags(t.Get("TS_EXTRA_ARGS")) }
+
+// TailscaledArgs parses TS_TAILSCALED_EXTRA_ARGS.
+func (t *Tailscale) TailscaledArgs() Flags { return ParseFlags(t.Get("TS_TAILSCALED_EXTRA_ARGS")) }
+
+// Flag is one command-line flag.
+type Flag struct {
+	Name     string // canonical name without dashes (aliases resolved)
+	Raw      string // as written
+	Value    string
+	HasValue bool // written as --name=value
+}
+
+// Flags is a parsed argument list.
+type Flags []Flag
+
+// flagAliases are the renames the tailscale CLI applies before parsing
+// (cmd/tailscale/cli/cli.go CleanUpArgs), so aliases count as repeats.
+var flagAliases = map[string]string{"authkey": "auth-key", "posture-checking": "report-posture"}
+
+// valueFlags take a separate value argument when written without "=".
+var valueFlags = map[string]bool{
+	"auth-key": true, "client-id": true, "client-secret": true, "id-token": true, "audience": true,
+	"login-server": true, "exit-node": true, "advertise-tags": true, "hostname": true,
+	"advertise-routes": true, "operator": true, "netfilter-mode": true, "timeout": true,
+	"qr-format": true, "nickname": true, "port": true, "state": true, "statedir": true,
+	"socket": true, "tun": true, "socks5-server": true, "outbound-http-proxy-listen": true,
+	"config": true, "debug": true, "relay-server-port": true,
+}
+
+// ParseFlags splits s on whitespace (strings.Fields, as containerboot does)
+// and groups flags with their values.
+func ParseFlags(s string) Flags {
+	fields := strings.Fields(s)
+	var out Flags
+	for i := 0; i < len(fields); i++ {
+		raw := fields[i]
+		if !strings.HasPrefix(raw, "-") {
+			continue
+		}
+		name := strings.TrimLeft(raw, "-")
+		f := Flag{Raw: raw}
+		if n, v, ok := strings.Cut(name, "="); ok {
+			name, f.Value, f.HasValue = n, v, true
+		}
+		if a, ok := flagAliases[name]; ok {
+			name = a
+		}
+		f.Name = name
+		if !f.HasValue && valueFlags[name] && i+1 < len(fields) && !strings.HasPrefix(fields[i+1], "-") {
+			f.Value = fields[i+1]
+			i++
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Find returns the first flag named name.
+func (fs Flags) Find(name string) (Flag, bool) {
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Flag{}, false
+}
+
+// Bool reports a boolean flag's value: set is false when absent.
+func (fs Flags) Bool(name string) (value, set bool) {
+	f, ok := fs.Find(name)
+	if !ok {
+		return false, false
+	}
+	if !f.HasValue {
+		return true, true
+	}
+	return parseBool(f.Value), true
+}
+
+// Without returns the argument string with the named flags removed.
+func (fs Flags) Without(names ...string) string {
+	var parts []string
+	for _, f := range fs {
+		drop := false
+		for _, n := range names {
+			if f.Name == n {
+				drop = true
+			}
+		}
+		if drop {
+			continue
+		}
+		if f.HasValue || f.Value == "" {
+			parts = append(parts, f.Raw)
+		} else {
+			parts = append(parts, f.Raw, f.Value)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// parseBool follows strconv.ParseBool; anything else is false, which is
+// what containerboot's defaults do for TS_ACCEPT_DNS and TS_AUTH_ONCE.
+func parseBool(s string) bool {
+	switch s {
+	case "1", "t", "T", "TRUE", "true", "True":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,36 @@
+package rules
+
+import "fmt"
+
+var _ = register(&Rule{
+	ID:       "TS002",
+	Title:    "tailscale extension installed but no ExtensionServiceConfig named tailscale",
+	Severity: Warning,
+	Topic:    TopicExtensionMissing,
+	Why: "Since extensions v1.7.0 the tailscale service declares `depends: configuration: true`: ext-tailscale stays " +
+		"in Waiting until an ExtensionServiceConfig named tailscale exists. A node whose schematic carries the " +
+		"extension but whose config has no such document never joins the tailnet (and `talosctl apply-config` with " +
+		"a file that lacks it removes it).",
+	Sources: []string{
+		"research/talos.md §3.3 (ExtensionServiceConfig, `configuration: true` dependency)",
+		"siderolabs/extensions c677b87 \"feat: use ExtensionServiceConfig document\"",
+		"research/anchors.md §1 Sarapuce/write-ups (apply-config drops the document)",
+	},
+	Fix: "Add an ExtensionServiceConfig document (apiVersion v1alpha1, name: tailscale) with at least TS_AUTHKEY and " +
+		"TS_AUTH_ONCE=true, or remove the extension from the schematic.",
+	Check: func(c *Config) []Result {
+		if c.Tailscale != nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) {
+			return nil
+		}
+		r := Result{
+			Message: fmt.Sprintf("schematic %s includes %s but the config has no ExtensionServiceConfig named tailscale: ext-tailscale waits forever",
+				short(c.Install.SchematicID), TailscaleExtension),
+			At: c.Install.At,
+		}
+		if !c.Complete {
+			r.Severity = sev(Info)
+			r.Message += " (unless another patch adds it)"
+		}
+		return []Result{r}
+	},
+})

@@ -1,0 +1,44 @@
+package rules
+
+import "fmt"
+
+var _ = register(&Rule{
+	ID:       "TS010",
+	Title:    "install image is not an Image Factory installer",
+	Severity: Error,
+	Topic:    TopicUpgradeImage,
+	Why: "Only an Image Factory installer (factory.talos.dev/<platform>-installer/<schematic>:<version>) carries " +
+		"system extensions. The plain ghcr.io/siderolabs/installer has none (and is no longer published from Talos " +
+		"1.14), and with no install image at all `talosctl upgrade` falls back to the empty-schematic installer: " +
+		"either way the next install or upgrade removes Tailscale from the node.",
+	Sources: []string{
+		"research/anchors.md §0 (upgrade.go default image; CHANGELOG 1.14: ghcr installer no longer published)",
+		"research/talos.md §1.5, §1.7 (\"machine.install.image must use the same schematic\")",
+		"home-operations/tuppr#478, #549",
+	},
+	Fix: "Set machine.install.image (UnattendedInstallConfig installer.image on Talos ≥ 1.14) to the factory " +
+		"installer of a schematic that includes siderolabs/tailscale, and always upgrade with `--image` set to it.",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil || c.Install.Factory {
+			return nil
+		}
+		if c.Install.Image == "" || !c.Install.FromInput {
+			if !c.Complete {
+				return []Result{{
+					Severity: sev(Info),
+					Message:  "this patch does not set the install image; the base config it is applied to must pin a factory installer with tailscale",
+					At:       Loc{Doc: DocTailscaleESC},
+				}}
+			}
+			return []Result{{
+				Severity: sev(Warning),
+				Message:  "no install image is set: installs and `talosctl upgrade` without --image use the empty-schematic installer, without tailscale",
+				At:       c.Install.At,
+			}}
+		}
+		return []Result{{
+			Message: fmt.Sprintf("install image %s is not an Image Factory installer, so it carries no extensions", c.Install.Image),
+			At:      c.Install.At,
+		}}
+	},
+})

@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// StateDir is where the extension keeps tailscaled's state (EPHEMERAL).
+const StateDir = "/var/lib/tailscale"
+
+var _ = register(&Rule{
+	ID:       "TS020",
+	Title:    "tailscaled state forced to memory or away from /var/lib/tailscale",
+	Severity: Error,
+	Topic:    TopicStatePersistence,
+	Why: "The extension bind-mounts only /var/lib/tailscale (on EPHEMERAL, which survives reboots and upgrades) for " +
+		"state; its root filesystem is read-only. `mem:` state, or a state directory elsewhere, loses the node key on " +
+		"every restart: each boot registers a new device (node-1, node-1-1, …), breaking ACLs, approved routes and " +
+		"MagicDNS names, and every boot depends on a still-valid auth key.",
+	Sources: []string{
+		"research/tailscale.md §1.1 TS_STATE_DIR (\"use 'mem:' to not store state and register as an ephemeral node\")",
+		"research/anchors.md §0 tailscale.yaml mounts; §2 \"State persistence → duplicate devices\" (tailscale#9907, #6241)",
+		"realworld/INDEX.md entry 07",
+	},
+	Fix: "Remove TS_STATE_DIR (the extension already sets /var/lib/tailscale) and any --state/--statedir from " +
+		"TS_TAILSCALED_EXTRA_ARGS. To recover from a stuck node key, delete the device in the admin console and log in " +
+		"again rather than discarding state.",
+	Check: func(c *Config) []Result {
+		t := c.Tailscale
+		if t == nil {
+			return nil
+		}
+		var out []Result
+		if v, ok := t.Lookup("TS_STATE_DIR"); ok && strings.TrimRight(v, "/") != StateDir {
+			out = append(out, Result{
+				Message: fmt.Sprintf("TS_STATE_DIR=%s keeps state outside %s: the node key is lost on restart", v, StateDir),
+				At:      AtEnv("TS_STATE_DIR"),
+				Edits:   []Edit{DeleteEnv("TS_STATE_DIR")},
+			})
+		}
+		args := t.TailscaledArgs()
+		bad := []string{}
+		for _, f := range args {
+			switch {
+			case f.Name == "state" && (strings.HasPrefix(f.Value, "mem:") || !strings.HasPrefix(f.Value, StateDir+"/")):
+				bad = append(bad, "state")
+			case f.Name == "statedir" && strings.TrimRight(f.Value, "/") != StateDir:
+				bad = append(bad, "statedir")
+			}
+		}
+		if len(bad) > 0 {
+			out = append(out, Result{
+				Message: fmt.Sprintf("TS_TAILSCALED_EXTRA_ARGS sets --%s away from %s: the node key is lost on restart", strings.Join(bad, ", --"), StateDir),
+				At:      AtEnv("TS_TAILSCALED_EXTRA_ARGS"),
+				Edits:   []Edit{setOrDelete("TS_TAILSCALED_EXTRA_ARGS", args.Without("state", "statedir"))},
+			})
+		}
+		return out
+	},
+})
+
+// setOrDelete sets key to value, or removes it when value is empty.
+func setOrDelete(key, value string) Edit {
+	if value == "" {
+		return DeleteEnv(key)
+	}
+	return SetEnv(key, value)
+}

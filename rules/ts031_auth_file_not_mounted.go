@@ -1,0 +1,65 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// extensionMounts are the host paths the tailscale extension container
+// sees (network/tailscale/tailscale.yaml).
+var extensionMounts = []string{"/var/lib/tailscale", "/var/run/tailscale", "/etc/ssl/certs"}
+
+var _ = register(&Rule{
+	ID:       "TS031",
+	Title:    "auth `file:` path is not visible inside the extension container",
+	Severity: Error,
+	Topic:    TopicAuthKey,
+	Why: "`TS_AUTHKEY=file:PATH` (and TS_CLIENT_SECRET) is read by the tailscale CLI inside the extension's " +
+		"container, whose read-only root only has the extension's own files plus the bind mounts /var/lib/tailscale, " +
+		"/var/run/tailscale, /etc/ssl/certs and the ExtensionServiceConfig's configFiles mountPaths. A path anywhere " +
+		"else (e.g. a machine.files entry under /var/etc) does not exist there, so login fails.",
+	Sources: []string{
+		"research/talos.md §3.1 tailscale.yaml mounts, §3.3 configFiles (bind-mounted read-only at mountPath)",
+		"research/tailscale.md §1.1 TS_AUTHKEY (\"file:\" resolved by the CLI, up.go resolveValueFromFile)",
+		"realworld/INDEX.md entry 15",
+	},
+	Fix: "Deliver the key as an ExtensionServiceConfig configFiles entry (mountPath /etc/tailscale/authkey with " +
+		"TS_AUTHKEY=file:/etc/tailscale/authkey), or reference a file under /var/lib/tailscale.",
+	Check: func(c *Config) []Result {
+		t := c.Tailscale
+		if t == nil {
+			return nil
+		}
+		var out []Result
+		for _, k := range []string{"TS_AUTHKEY", "TS_AUTH_KEY", "TS_CLIENT_SECRET"} {
+			v, ok := t.Lookup(k)
+			if !ok || !strings.HasPrefix(v, "file:") {
+				continue
+			}
+			p := path.Clean(strings.TrimPrefix(v, "file:"))
+			if visible(p, t.Mounts) {
+				continue
+			}
+			out = append(out, Result{
+				Message: fmt.Sprintf("%s reads %s, which is not mounted into the tailscale container", k, p),
+				At:      AtEnv(k),
+			})
+		}
+		return out
+	},
+})
+
+func visible(p string, mounts []string) bool {
+	for _, m := range mounts {
+		if p == path.Clean(m) {
+			return true
+		}
+	}
+	for _, m := range extensionMounts {
+		if p == m || strings.HasPrefix(p, m+"/") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,27 @@
+package rules
+
+var _ = register(&Rule{
+	ID:       "TS035",
+	Title:    "legacy /var/etc/tailscale/auth.env is ignored by the extension",
+	Severity: Error,
+	Topic:    TopicAuthKey,
+	Why: "Up to Talos 1.6 the extension read its environment from /var/etc/tailscale/auth.env (a machine.files " +
+		"entry). Since extensions v1.7.0 it is configured only by an ExtensionServiceConfig named tailscale; the file " +
+		"is never read, so its key, routes and flags have no effect (and the file is world-readable).",
+	Sources: []string{
+		"siderolabs/extensions c677b87 (removed environmentFile)",
+		"research/talos.md §3.1 history; §6 item 8",
+		"realworld/INDEX.md trap 1 (entries 12, 13, 14, 19)",
+	},
+	Fix: "Move the variables into an ExtensionServiceConfig document (name: tailscale, environment: [...]) and " +
+		"delete the machine.files entry.",
+	Check: func(c *Config) []Result {
+		if c.LegacyAuthEnv == nil {
+			return nil
+		}
+		return []Result{{
+			Message: "machine.files writes /var/etc/tailscale/auth.env, which the tailscale extension has not read since Talos 1.7",
+			At:      *c.LegacyAuthEnv,
+		}}
+	},
+})

@@ -1,0 +1,67 @@
+package rules
+
+import "fmt"
+
+var _ = register(&Rule{
+	ID:       "TS050",
+	Title:    "kubelet node IP can be the tailnet address (management mode)",
+	Severity: Error,
+	Topic:    TopicNodeIP,
+	Why: "Talos picks the kubelet node IP as the first address, sorted numerically, that passes " +
+		"machine.kubelet.nodeIP.validSubnets (KubeNodeConfig nodeIP on Talos ≥ 1.14); by default every address " +
+		"passes, including tailscale0's 100.64.0.0/10 one. 100.64.x sorts before 172.16/12 and 192.168/16 LANs, so " +
+		"the node registers with its tailnet IP: pod networking and kube-apiserver traffic break (\"no route to " +
+		"host\"). A 10.0.0.0/8 LAN sorts first and is only at risk when its address is missing at boot.",
+	Sources: []string{
+		"research/anchors.md §0 \"Node-IP selection sorts addresses numerically\" (node_address.go, nodeip.go, nodeip_config.go)",
+		"siderolabs/extensions#626, siderolabs/extensions#1091",
+		"research/talos.md §4.1",
+	},
+	Fix: "Pin validSubnets to the LAN (e.g. [192.168.1.0/24]) or exclude the tailnet: append \"!100.64.0.0/10\" " +
+		"(and \"!fd7a:115c:a1e0::/48\") after the positive entries.",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil || c.Mode != ModeManagement {
+			return nil
+		}
+		return subnetRisk(c, c.NodeIP, "kubelet node IP", nodeIPEdit(c))
+	},
+})
+
+// subnetRisk is the management-mode check shared by kubelet and etcd.
+func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
+	f := parseFilter(s.Values)
+	if !f.admits(TailnetV4) {
+		return nil
+	}
+	field := "validSubnets"
+	if what != "kubelet node IP" {
+		field = "advertisedSubnets"
+	}
+	setting := fmt.Sprintf("%s %v admits 100.64.0.0/10", field, s.Values)
+	if len(s.Values) == 0 {
+		setting = field + " is not set"
+	}
+	r := Result{At: s.At, Edits: []Edit{edit}}
+	switch risk, lowest := addressRisk(f, c.Addresses); risk {
+	case riskHigh:
+		r.Message = fmt.Sprintf("%s: the tailnet address sorts before the node's %s and becomes the %s", setting, lowest, what)
+	case riskLow:
+		r.Severity = sev(Info)
+		r.Message = fmt.Sprintf("%s; the node's %s sorts before 100.64.0.0/10 and wins while it is up, but the tailnet address is still eligible as %s", setting, lowest, what)
+	default:
+		r.Severity = sev(Warning)
+		r.Message = fmt.Sprintf("%s: unless the LAN is in 10.0.0.0/8, the tailnet address can become the %s", setting, what)
+	}
+	return []Result{r}
+}
+
+// nodeIPEdit excludes the tailnet from kubelet's validSubnets, in the
+// document shape the config already uses.
+func nodeIPEdit(c *Config) Edit {
+	v6 := hasIPv6(c.ServiceCIDRs)
+	vals := exclusionValues(c.NodeIP.Values, v6)
+	if c.NodeIP.MultiDoc {
+		return SetField(DocRef{Kind: "KubeNodeConfig"}, "nodeIP.validSubnets", vals, false)
+	}
+	return SetField(DocV1Alpha1, "machine.kubelet.nodeIP.validSubnets", vals, false)
+}

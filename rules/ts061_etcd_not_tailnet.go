@@ -1,0 +1,27 @@
+package rules
+
+import "fmt"
+
+var _ = register(&Rule{
+	ID:       "TS061",
+	Title:    "etcd is not pinned to the tailnet (cluster-network mode)",
+	Severity: Error,
+	Topic:    TopicEtcdAdvertise,
+	Why: "In cluster-network mode control planes may only share the tailnet; etcd must advertise its 100.64.0.0/10 " +
+		"address or members on other sites cannot reach it.",
+	Sources: []string{
+		"research/anchors.md §2 (hsudbrock/talos-tailscale: etcd.advertisedSubnets [100.64.0.0/10])",
+		"realworld/INDEX.md entry 18",
+	},
+	Fix: "Set cluster.etcd.advertisedSubnets to [100.64.0.0/10].",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || c.Role == "worker" || PinsTailnet(c.Etcd.Values) {
+			return nil
+		}
+		return []Result{{
+			Message: fmt.Sprintf("advertisedSubnets %v does not pin etcd to 100.64.0.0/10", c.Etcd.Values),
+			At:      c.Etcd.At,
+			Edits:   []Edit{pinTailnetEdit(c, c.Etcd, "", "", "cluster.etcd.advertisedSubnets")},
+		}}
+	},
+})

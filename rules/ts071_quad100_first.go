@@ -1,0 +1,28 @@
+package rules
+
+var _ = register(&Rule{
+	ID:       "TS071",
+	Title:    "MagicDNS resolver 100.100.100.100 is the node's first nameserver",
+	Severity: Warning,
+	Topic:    TopicDNS,
+	Why: "100.100.100.100 only answers inside a running tailscaled. As the first host nameserver it is dead during " +
+		"boot (before ext-tailscale is up: image pulls and time sync need DNS), during upgrades and whenever the " +
+		"node is logged out, and Talos's host DNS forwards pod queries to it too.",
+	Sources: []string{
+		"realworld/INDEX.md trap 7 (entries 01, 02, 03, 18)",
+		"research/anchors.md §2 \"DNS / MagicDNS\" (siderolabs/talos#9143)",
+	},
+	Fix: "List the LAN or public resolvers first, or forward only ts.net to 100.100.100.100 (CoreDNS stub domain).",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil || len(c.Nameservers) == 0 {
+			return nil
+		}
+		if ns := c.Nameservers[0]; ns == "100.100.100.100" || ns == "fd7a:115c:a1e0::53" {
+			return []Result{{
+				Message: "the first nameserver is " + ns + ", which only answers while tailscaled runs",
+				At:      At(DocV1Alpha1, "machine.network.nameservers"),
+			}}
+		}
+		return nil
+	},
+})

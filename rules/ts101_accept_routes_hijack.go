@@ -1,0 +1,51 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+var _ = register(&Rule{
+	ID:       "TS101",
+	Title:    "--accept-routes on a node whose own networks are advertised on the tailnet",
+	Severity: Warning,
+	Topic:    TopicRoutes,
+	Why: "tailscaled installs accepted subnet routes in routing table 52, consulted (ip rule 5270) before the main " +
+		"table. When routes covering this node's own pod/service CIDRs or LAN are advertised on the tailnet — by this " +
+		"very patch on its peers — the node sends its own cluster and LAN replies into tailscale0: kubelet, apid and " +
+		"pod traffic break and the node goes NotReady.",
+	Sources: []string{
+		"research/tailscale.md §3.4 (router_linux.go baseIPRules, table 52)",
+		"realworld/INDEX.md trap 5 and entry 20 (node wedged by an accepted LAN route)",
+	},
+	Fix: "Remove --accept-routes from TS_EXTRA_ARGS on nodes inside the advertised networks (cluster nodes rarely " +
+		"need tailnet subnet routes), or advertise only prefixes the nodes are not part of.",
+	Check: func(c *Config) []Result {
+		t := c.Tailscale
+		if t == nil {
+			return nil
+		}
+		args := t.ExtraArgs()
+		if on, _ := args.Bool("accept-routes"); !on {
+			return nil
+		}
+		routes, _ := advertisedRoutes(t)
+		own := append(append(append([]netip.Prefix{}, c.PodCIDRs...), c.ServiceCIDRs...), c.Addresses...)
+		for _, r := range routes {
+			p, err := netip.ParsePrefix(r)
+			if err != nil || p.Bits() == 0 {
+				continue
+			}
+			for _, o := range own {
+				if p.Overlaps(o) {
+					return []Result{{
+						Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s: peers' copies of the route hijack local traffic", r, o),
+						At:      AtEnv("TS_EXTRA_ARGS"),
+						Edits:   []Edit{setOrDelete("TS_EXTRA_ARGS", args.Without("accept-routes"))},
+					}}
+				}
+			}
+		}
+		return nil
+	},
+})

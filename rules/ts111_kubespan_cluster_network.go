@@ -1,0 +1,30 @@
+package rules
+
+var _ = register(&Rule{
+	ID:       "TS111",
+	Title:    "KubeSpan enabled in cluster-network mode",
+	Severity: Warning,
+	Topic:    TopicKubeSpan,
+	Why: "When the tailnet is the cluster network, Tailscale already provides an encrypted mesh between nodes; " +
+		"KubeSpan adds a second WireGuard layer over it (tunnel-in-tunnel), halving the usable MTU headroom and " +
+		"doubling encryption cost, and its routes compete with Tailscale's.",
+	Sources: []string{
+		"DESIGN.md \"cluster network … KubeSpan off\"",
+		"research/anchors.md §2 \"MTU / encapsulation\" (tunnel-in-tunnel)",
+	},
+	Fix: "Disable KubeSpan (machine.network.kubespan.enabled: false, or KubeSpanConfig enabled: false).",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil || !c.KubeSpan.Enabled || c.Mode != ModeClusterNetwork {
+			return nil
+		}
+		edit := SetField(DocV1Alpha1, "machine.network.kubespan.enabled", false, false)
+		if c.KubeSpan.MultiDoc {
+			edit = SetField(DocRef{Kind: "KubeSpanConfig"}, "enabled", false, false)
+		}
+		return []Result{{
+			Message: "KubeSpan is enabled although the tailnet carries cluster traffic: WireGuard runs inside WireGuard",
+			At:      c.KubeSpan.At,
+			Edits:   []Edit{edit},
+		}}
+	},
+})

@@ -1,0 +1,69 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// MagicDNSName returns the node's MagicDNS FQDN when both its tailnet
+// hostname and the tailnet domain are known.
+func MagicDNSName(c *Config) string {
+	if c.Tailscale == nil || c.TailnetDomain == "" {
+		return ""
+	}
+	host := c.Tailscale.Get("TS_HOSTNAME")
+	if f, ok := c.Tailscale.ExtraArgs().Find("hostname"); ok && host == "" {
+		host = f.Value
+	}
+	if host == "" {
+		host = c.Node
+	}
+	if host == "" || strings.Contains(host, "${") {
+		return ""
+	}
+	return strings.ToLower(host) + "." + strings.TrimPrefix(c.TailnetDomain, ".")
+}
+
+var _ = register(&Rule{
+	ID:       "TS120",
+	Title:    "the node's MagicDNS name is not in machine.certSANs",
+	Severity: Warning,
+	Topic:    TopicCertSANs,
+	Why: "apid's certificate covers the node's IP addresses, not its tailnet DNS name: `talosctl -n " +
+		"node.tailnet.ts.net` fails TLS verification unless the name is in machine.certSANs. This is usually found " +
+		"the day the LAN is unreachable and the tailnet is the only way in.",
+	Sources: []string{
+		"research/talos.md §5.1 (apid cert SANs; DNS names need machine.certSANs)",
+		"research/anchors.md §1 wcygan/homelab (\"Certificate SANs Critical\")",
+		"DESIGN.md trap table \"API certificates\"",
+	},
+	Fix: "Add the MagicDNS name (<hostname>.<tailnet>.ts.net) to machine.certSANs (and to the API server SANs if " +
+		"kubectl also goes over the tailnet).",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil {
+			return nil
+		}
+		name := MagicDNSName(c)
+		if name == "" {
+			for _, s := range c.CertSANs {
+				if strings.HasSuffix(s, ".ts.net") || TailnetV4.Contains(mustAddr(s)) {
+					return nil
+				}
+			}
+			return []Result{{
+				Severity: sev(Info),
+				Message:  "no tailnet name or address in machine.certSANs: talosctl over MagicDNS will fail TLS verification (pass --tailnet-domain to check the exact name)",
+				At:       At(DocV1Alpha1, "machine.certSANs"),
+			}}
+		}
+		if slices.Contains(c.CertSANs, name) {
+			return nil
+		}
+		return []Result{{
+			Message: fmt.Sprintf("machine.certSANs lacks the MagicDNS name %s", name),
+			At:      At(DocV1Alpha1, "machine.certSANs"),
+			Edits:   []Edit{SetField(DocV1Alpha1, "machine.certSANs", []string{name}, false)},
+		}}
+	},
+})

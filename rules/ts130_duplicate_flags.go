@@ -1,0 +1,98 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// upFlagsFromEnv are the `tailscale up` flags containerboot derives from
+// its environment (cmd/containerboot/tailscaled.go tailscaleUp).
+func upFlagsFromEnv(t *Tailscale) map[string]string {
+	out := map[string]string{}
+	if _, v, ok := t.AuthKey(); ok && v != "" {
+		if t.Get("TS_AUTHKEY") != "" {
+			out["auth-key"] = "TS_AUTHKEY"
+		} else if t.Get("TS_AUTH_KEY") != "" {
+			out["auth-key"] = "TS_AUTH_KEY"
+		}
+	}
+	for env, flag := range map[string]string{"TS_CLIENT_ID": "client-id", "TS_CLIENT_SECRET": "client-secret", "TS_ID_TOKEN": "id-token", "TS_AUDIENCE": "audience", "TS_HOSTNAME": "hostname"} {
+		if t.Get(env) != "" {
+			out[flag] = env
+		}
+	}
+	if _, ok := t.Lookup("TS_ROUTES"); ok {
+		out["advertise-routes"] = "TS_ROUTES"
+	}
+	return out
+}
+
+var _ = register(&Rule{
+	ID:       "TS130",
+	Title:    "flag in TS_EXTRA_ARGS repeats one containerboot already passes",
+	Severity: Error,
+	Topic:    TopicFlags,
+	Why: "Since Tailscale 1.84 the CLI rejects repeated flags (\"flag provided multiple times\"). containerboot already " +
+		"passes --auth-key for TS_AUTHKEY, --hostname for TS_HOSTNAME, --advertise-routes for TS_ROUTES and the " +
+		"--client-*/--id-token/--audience flags; repeating one in TS_EXTRA_ARGS (aliases such as --authkey count) " +
+		"makes every `tailscale up` fail. (--accept-dns is extracted and exempt since 1.84.2.)",
+	Sources: []string{
+		"research/tailscale.md §1.2 (argv built), §1.3 (cmd/tailscale/cli/cli.go:189; commits 6088ee311, 79ff067db)",
+		"DESIGN.md trap table \"flags\"",
+	},
+	Fix: "Remove the repeated flag from TS_EXTRA_ARGS and keep the TS_* variable.",
+	Check: func(c *Config) []Result {
+		t := c.Tailscale
+		if t == nil {
+			return nil
+		}
+		args := t.ExtraArgs()
+		fromEnv := upFlagsFromEnv(t)
+		seen := map[string]bool{}
+		var dups []string
+		var reasons []string
+		for _, f := range args {
+			if f.Name == "accept-dns" {
+				continue
+			}
+			if env, ok := fromEnv[f.Name]; ok {
+				if !slices.Contains(dups, f.Name) {
+					dups = append(dups, f.Name)
+					reasons = append(reasons, fmt.Sprintf("--%s (already passed for %s)", f.Name, env))
+				}
+				continue
+			}
+			if seen[f.Name] && !slices.Contains(dups, f.Name) {
+				dups = append(dups, f.Name)
+				reasons = append(reasons, fmt.Sprintf("--%s (given twice)", f.Name))
+			}
+			seen[f.Name] = true
+		}
+		if len(dups) == 0 {
+			return nil
+		}
+		return []Result{{
+			Message: "TS_EXTRA_ARGS repeats " + strings.Join(reasons, ", ") + ": `tailscale up` fails with \"flag provided multiple times\"",
+			At:      AtEnv("TS_EXTRA_ARGS"),
+			Edits:   []Edit{setOrDelete("TS_EXTRA_ARGS", dedupe(args, fromEnv))},
+		}}
+	},
+})
+
+// dedupe drops flags containerboot passes itself and later repeats.
+func dedupe(args Flags, fromEnv map[string]string) string {
+	seen := map[string]bool{}
+	var keep Flags
+	for _, f := range args {
+		if _, ok := fromEnv[f.Name]; ok && f.Name != "accept-dns" {
+			continue
+		}
+		if seen[f.Name] {
+			continue
+		}
+		seen[f.Name] = true
+		keep = append(keep, f)
+	}
+	return keep.Without()
+}
