@@ -29,6 +29,9 @@ func TestPublishedVectors(t *testing.T) {
 		{"V06 overlay", `{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"}}`, "ee21ef4a5ef808a9b7484cc0dda0f25075021691c8c09a276591eedb638ea1f9"},
 		{"V06 overlay empty customization", `{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"},"customization":{}}`, "ee21ef4a5ef808a9b7484cc0dda0f25075021691c8c09a276591eedb638ea1f9"},
 		{"bootloader none is the zero value", "customization:\n  bootloader: none\n", EmptyID},
+		// Tailscale only: the ID in real installer images of public Talos
+		// configs (factory.talos.dev/metal-installer/4a0d65c6...:v1.8.0).
+		{"tailscale only", "customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n", "4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

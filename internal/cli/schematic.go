@@ -147,6 +147,7 @@ func newSchIDResult(s *schematic.Schematic) (schIDResult, error) {
 func schWriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
