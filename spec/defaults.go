@@ -9,6 +9,7 @@ const (
 	DefaultPlatform      = "metal"
 	DefaultArch          = "amd64"
 	DefaultFactory       = "https://factory.talos.dev"
+	DefaultInstallDisk   = "/dev/sda"      // talosctl gen config's default
 	DefaultPodSubnet     = "10.244.0.0/16" // Talos's default pod CIDR
 	DefaultServiceSubnet = "10.96.0.0/12"  // Talos's default service CIDR
 	DefaultTag           = "tag:talos"
@@ -41,6 +42,9 @@ func (s *Spec) applyDefaults() {
 	}
 	if c.Factory == "" {
 		c.Factory = DefaultFactory
+	}
+	if c.InstallDisk == "" {
+		c.InstallDisk = DefaultInstallDisk
 	}
 	if len(c.PodSubnets) == 0 {
 		c.PodSubnets = []string{DefaultPodSubnet}
@@ -84,6 +88,9 @@ func (s *Spec) applyDefaults() {
 	for i := range s.Nodes {
 		if s.Nodes[i].Platform == "" {
 			s.Nodes[i].Platform = c.Platform
+		}
+		if s.Nodes[i].InstallDisk == "" {
+			s.Nodes[i].InstallDisk = c.InstallDisk
 		}
 	}
 }

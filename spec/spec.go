@@ -33,11 +33,14 @@ type Cluster struct {
 	KubernetesVersion string `yaml:"kubernetesVersion,omitempty" json:"kubernetesVersion,omitempty"`
 	// LegacyConfig: the nodes' machine configs were generated before Talos
 	// 1.14, so patches use the v1alpha1 fields instead of the 1.14 documents.
-	LegacyConfig   bool     `yaml:"legacyConfig,omitempty" json:"legacyConfig,omitempty"`
-	Platform       string   `yaml:"platform,omitempty" json:"platform,omitempty"`
-	Arch           string   `yaml:"arch,omitempty" json:"arch,omitempty"`
-	SecureBoot     bool     `yaml:"secureBoot,omitempty" json:"secureBoot,omitempty"`
-	Factory        string   `yaml:"factory,omitempty" json:"factory,omitempty"`
+	LegacyConfig bool   `yaml:"legacyConfig,omitempty" json:"legacyConfig,omitempty"`
+	Platform     string `yaml:"platform,omitempty" json:"platform,omitempty"`
+	Arch         string `yaml:"arch,omitempty" json:"arch,omitempty"`
+	SecureBoot   bool   `yaml:"secureBoot,omitempty" json:"secureBoot,omitempty"`
+	Factory      string `yaml:"factory,omitempty" json:"factory,omitempty"`
+	// InstallDisk is the system disk (default /dev/sda, as talosctl gen
+	// config); Talos 1.14 patches must restate it (see plan.documents).
+	InstallDisk    string   `yaml:"installDisk,omitempty" json:"installDisk,omitempty"`
 	Extensions     []string `yaml:"extensions,omitempty" json:"extensions,omitempty"`
 	KernelArgs     []string `yaml:"kernelArgs,omitempty" json:"kernelArgs,omitempty"`
 	LANSubnets     []string `yaml:"lanSubnets" json:"lanSubnets"`
@@ -117,4 +120,5 @@ type Node struct {
 	MTU         MTU      `yaml:"mtu,omitempty" json:"mtu,omitempty"`
 	UnderlayMTU int      `yaml:"underlayMTU,omitempty" json:"underlayMTU,omitempty"`
 	Platform    string   `yaml:"platform,omitempty" json:"platform,omitempty"`
+	InstallDisk string   `yaml:"installDisk,omitempty" json:"installDisk,omitempty"`
 }

@@ -104,3 +104,9 @@ func TestSecretRef(t *testing.T) {
 		t.Errorf("String reveals inline secret: %s", s)
 	}
 }
+
+func TestStarterParses(t *testing.T) {
+	if _, err := Parse("starter.yaml", Starter()); err != nil {
+		t.Fatal(err)
+	}
+}

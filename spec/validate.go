@@ -77,6 +77,9 @@ func (v *validator) cluster() {
 	if c.UnderlayMTU != 0 && (c.UnderlayMTU < 576 || c.UnderlayMTU > 65535) {
 		v.add(fmt.Sprintf("%d is not a plausible MTU (576–65535)", c.UnderlayMTU), "cluster", "underlayMTU")
 	}
+	if !strings.HasPrefix(c.InstallDisk, "/dev/") {
+		v.add(fmt.Sprintf("%q is not a device path (e.g. /dev/sda, /dev/nvme0n1)", c.InstallDisk), "cluster", "installDisk")
+	}
 	if len(c.LANSubnets) == 0 {
 		v.add("is required: the subnets the nodes' LAN addresses are in", "cluster", "lanSubnets")
 	}
@@ -276,6 +279,9 @@ func (v *validator) nodes() {
 			if !tagRe.MatchString(tag) {
 				v.add(fmt.Sprintf("%q is not a valid tag", tag), "nodes", i, "tags", j)
 			}
+		}
+		if !strings.HasPrefix(n.InstallDisk, "/dev/") {
+			v.add(fmt.Sprintf("%q is not a device path (e.g. /dev/sda)", n.InstallDisk), "nodes", i, "installDisk")
 		}
 		if n.Port < 0 || n.Port > 65535 {
 			v.add(fmt.Sprintf("%d is not a UDP port", n.Port), "nodes", i, "port")

@@ -32,3 +32,14 @@ func Contract(talosVersion string) (*config.VersionContract, error) {
 	}
 	return c, nil
 }
+
+// LegacyShapeVersion is the newest version whose generated configs still
+// have the v1alpha1 shape (before 1.14 moved fields into new documents), or
+// v itself when it is older.
+func LegacyShapeVersion(v string) string {
+	c, err := config.ParseContractFromVersion(v)
+	if err != nil || !c.Greater(config.TalosVersion1_13) {
+		return v
+	}
+	return "v1.13.0"
+}

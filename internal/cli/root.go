@@ -25,6 +25,8 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 		NewCmdVersion(f),
 		NewCmdMTU(f),
 		NewCmdSchematic(f),
+		NewCmdInit(f, nil),
+		NewCmdGen(f, nil),
 	)
 	return root
 }

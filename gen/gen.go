@@ -1,0 +1,129 @@
+// Package gen is tailos's main job: from a spec, build the plan, render
+// every file, and prove the result before anything is written — each node's
+// patches are applied to a real machinery-generated (or the user's own) base
+// config, validated as `talosctl validate --mode metal` would, and linted.
+package gen
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/siderolabs/talos/pkg/machinery/config"
+
+	"github.com/tailos/tailos/plan"
+	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/spec"
+)
+
+// Finding is a lint result gen acts on; Error findings fail generation.
+type Finding struct {
+	Rule     string
+	Severity string // error, warning, info
+	Message  string
+}
+
+// LintFunc lints one node's patched config (the `check` rule set).
+type LintFunc func(cfg config.Provider, mode spec.Mode, node string) []Finding
+
+// Options tune generation.
+type Options struct {
+	// InlineSecrets resolves the auth reference and writes it into a
+	// separate 0600 patch instead of leaving a placeholder.
+	InlineSecrets bool
+	LookupEnv     func(string) (string, bool)
+	// Bases are the user's own machine configs (--base), one per role; none
+	// means machinery-generated bases for the spec's cluster.
+	Bases []BaseConfig
+	// Lint runs the linter over each verified config; nil skips it.
+	Lint LintFunc
+	// OutDir is only used to make the index's paths (relative to the
+	// working directory, as the user gave it).
+	OutDir string
+}
+
+// Output is what a run produced, ready for render.Write.
+type Output struct {
+	Plan     *plan.Plan
+	Files    []render.File
+	Index    Index
+	Warnings []string
+}
+
+// Index is the machine-readable summary `gen --json` prints.
+type Index struct {
+	Schematic IndexSchematic `json:"schematic"`
+	Nodes     []IndexNode    `json:"nodes"`
+	Files     []string       `json:"files"`
+}
+
+// IndexSchematic names the schematic and the installer image.
+type IndexSchematic struct {
+	ID        string `json:"id"`
+	Installer string `json:"installer"`
+}
+
+// IndexNode lists a node's patches, in the order to apply them.
+type IndexNode struct {
+	Name    string   `json:"name"`
+	Role    string   `json:"role"`
+	Patches []string `json:"patches"`
+}
+
+// Generate plans, renders and verifies. It returns an error, and no files,
+// if any node's result does not validate or lints with errors.
+func Generate(s *spec.Spec, opts Options) (*Output, error) {
+	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets})
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{Plan: p}
+	var secret []byte
+	if opts.InlineSecrets {
+		lookup := opts.LookupEnv
+		if lookup == nil {
+			lookup = func(string) (string, bool) { return "", false }
+		}
+		v, err := p.Auth.Ref.Resolve(lookup)
+		if err != nil {
+			// The reference, never the value, is named.
+			return nil, fmt.Errorf("%s: tailnet.auth (%s): %w", s.File(), p.Auth.Ref, err)
+		}
+		if secret, err = secretPatch(p.Auth, v); err != nil {
+			return nil, err
+		}
+	}
+	files, err := files(p, secret)
+	if err != nil {
+		return nil, err
+	}
+	out.Files = files
+	if err := verify(p, files, opts, out); err != nil {
+		return nil, err
+	}
+	out.Index = index(p, files, opts.OutDir, secret != nil)
+	for _, n := range p.Nodes {
+		for _, w := range n.Warnings {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s", n.Spec.Name, w))
+		}
+	}
+	return out, nil
+}
+
+func index(p *plan.Plan, files []render.File, outDir string, inline bool) Index {
+	rel := func(f string) string { return filepath.Join(outDir, f) }
+	idx := Index{Schematic: IndexSchematic{ID: p.SchematicID}}
+	if len(p.Nodes) > 0 {
+		idx.Schematic.Installer = p.Nodes[0].InstallImage
+	}
+	for _, n := range p.Nodes {
+		patches := []string{rel(NodePatchPath(n.Spec.Name))}
+		if inline {
+			patches = append(patches, rel(SecretPatchPath))
+		}
+		idx.Nodes = append(idx.Nodes, IndexNode{Name: n.Spec.Name, Role: n.Spec.Role, Patches: patches})
+	}
+	for _, f := range files {
+		idx.Files = append(idx.Files, rel(f.Path))
+	}
+	return idx
+}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailos/tailos/gen"
+	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/spec"
+)
+
+// GenOptions are the flags of `tailos gen`.
+type GenOptions struct {
+	SpecFile      string
+	OutDir        string
+	JSON          bool
+	InlineSecrets bool
+	Force         bool
+	BaseFiles     []string
+}
+
+// NewCmdGen builds `tailos gen`.
+func NewCmdGen(f *Factory, runF func(*GenOptions) error) *cobra.Command {
+	opts := &GenOptions{}
+	cmd := &cobra.Command{
+		Use:   "gen -f SPEC -o DIR",
+		Short: "Render and verify a complete Tailscale-on-Talos setup from a spec",
+		Long: `gen reads a tailos.yaml spec and writes, for every node, a Talos patch for
+talosctl --config-patch and talhelper; the Image Factory schematic and its
+installer; the tailnet policy; the hybrid operator manifests when enabled;
+and NEXT-STEPS.md with the exact commands. Each node's patch is first
+applied to a machinery-generated base config (or --base), validated in metal
+mode and linted; if any node fails, nothing is written.`,
+		Example: `  tailos gen -f examples/homelab.yaml -o out/
+  tailos gen -f tailos.yaml -o out/ --base controlplane.yaml --base worker.yaml
+  TS_AUTHKEY=tskey-auth-... tailos gen -f tailos.yaml -o out/ --inline-secrets`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runGen(f, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.SpecFile, "file", "f", "tailos.yaml", "the spec to generate from")
+	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", "out", "directory to write into")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print an index of what was written as JSON")
+	cmd.Flags().BoolVar(&opts.InlineSecrets, "inline-secrets", false, "resolve the auth reference into a separate 0600 patch")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite output files changed since tailos wrote them")
+	cmd.Flags().StringArrayVar(&opts.BaseFiles, "base", nil, "verify against this machine config instead of a generated one (once per role)")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
+	_ = cmd.MarkFlagDirname("output")
+	_ = cmd.MarkFlagFilename("base", "yaml", "yml")
+	return cmd
+}
+
+func runGen(f *Factory, opts *GenOptions) error {
+	s, err := spec.Load(opts.SpecFile)
+	if err != nil {
+		return BadInput(err)
+	}
+	var bases []gen.BaseConfig
+	for _, b := range opts.BaseFiles {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			return BadInput(err)
+		}
+		bases = append(bases, gen.BaseConfig{File: b, Data: data})
+	}
+	out, err := gen.Generate(s, gen.Options{
+		InlineSecrets: opts.InlineSecrets,
+		LookupEnv:     f.LookupEnv,
+		Bases:         bases,
+		Lint:          genLint,
+		OutDir:        opts.OutDir,
+	})
+	var verr *gen.VerifyError
+	switch {
+	case errors.As(err, &verr):
+		return &ExitError{Code: ExitFindings, Err: err}
+	case err != nil:
+		return BadInput(err)
+	}
+	res, err := render.Write(opts.OutDir, out.Files, render.Options{Force: opts.Force})
+	if err != nil {
+		return BadInput(err)
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out.Index)
+	}
+	p := out.Plan
+	fmt.Fprintf(f.IO.Out, "schematic %s\ninstaller %s\n", p.SchematicID, out.Index.Schematic.Installer)
+	fmt.Fprintf(f.IO.Out, "verified %d node(s) against Talos %s (metal mode)\n", len(p.Nodes), s.Cluster.TalosVersion)
+	fmt.Fprintf(f.IO.Out, "wrote %d file(s), %d unchanged, in %s\n", len(res.Written), len(res.Unchanged), opts.OutDir)
+	fmt.Fprintf(f.IO.Out, "next: %s/%s\n", opts.OutDir, gen.NextStepsPath)
+	return nil
+}

@@ -1,0 +1,83 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	talosconfig "github.com/siderolabs/talos/pkg/machinery/config"
+
+	"github.com/tailos/tailos/mtu"
+	"github.com/tailos/tailos/schematic"
+	"github.com/tailos/tailos/spec"
+	"github.com/tailos/tailos/talosconf"
+)
+
+func buildNode(s *spec.Spec, n spec.Node, schematicID string, contract *talosconfig.VersionContract, auth Auth, separateAuth bool) (Node, error) {
+	role, err := talosconf.ParseRole(n.Role)
+	if err != nil {
+		return Node{}, err
+	}
+	image, err := schematic.InstallerImage(Target(s, n), schematicID)
+	if err != nil {
+		return Node{}, fmt.Errorf("installer image: %w", err)
+	}
+	np := Node{
+		Spec:         n,
+		Role:         role,
+		Hostname:     s.Hostname(n),
+		MagicDNS:     s.MagicDNSName(n),
+		InstallImage: image,
+		Routes:       s.Routes(n),
+		ExitNode:     s.IsExitNode(n),
+	}
+	if snat := s.Tailnet.SNATSubnetRoutes; np.ExitNode && len(np.Routes) > 0 && snat != nil && !*snat {
+		np.Warnings = append(np.Warnings, "routes subnets with --snat-subnet-routes=false and is an exit node: "+
+			"Tailscale warns that exit node traffic may not work without SNAT (nosnat-with-advertised-exit-node)")
+	}
+	tun, err := nodeMTU(s, n, &np)
+	if err != nil {
+		return Node{}, err
+	}
+	np.Environment = environment(s, n, np.Routes, np.ExitNode, tun, auth, separateAuth)
+	np.Documents, err = documents(docInput{
+		s:            s,
+		n:            n,
+		role:         role,
+		env:          np.Environment,
+		installImage: image,
+		certSANs:     certSANs(s, n),
+		forwarding:   needsForwarding(np.Routes, np.ExitNode),
+	}, shapeFor(contract, s.Cluster.LegacyConfig))
+	if err != nil {
+		return Node{}, err
+	}
+	return np, nil
+}
+
+// nodeMTU resolves the node's TS_DEBUG_MTU: computed for auto, checked for
+// an explicit number, 0 (Tailscale's 1280 default) when unset.
+func nodeMTU(s *spec.Spec, n spec.Node, np *Node) (int, error) {
+	m, underlay, family := s.MTUFor(n)
+	switch {
+	case m.Auto:
+		// The tailnet always carries IPv6 (fd7a:115c:a1e0::/48), so the TUN
+		// MTU may not go below 1280.
+		r, err := mtu.FromUnderlay(underlay, mtu.Family(family), true)
+		if err != nil {
+			return 0, fmt.Errorf("mtu: %w", err)
+		}
+		np.MTU = &r
+		np.Warnings = append(np.Warnings, r.Warnings...)
+		return r.TUN, nil
+	case m.Value != 0:
+		if probs := mtu.Check(m.Value, underlay, mtu.Family(family), true); len(probs) > 0 {
+			msgs := make([]string, len(probs))
+			for i, p := range probs {
+				msgs[i] = p.Message
+			}
+			return 0, fmt.Errorf("mtu %d: %s", m.Value, strings.Join(msgs, "; "))
+		}
+		return m.Value, nil
+	}
+	return 0, nil
+}
