@@ -22,8 +22,18 @@ type Finding struct {
 	Message  string
 }
 
+// LintInput tells the linter what gen knows about the config it checks.
+type LintInput struct {
+	Mode          spec.Mode
+	Node          string
+	TailnetDomain string
+	// Schematic is the ID the install image carries, and its extensions.
+	SchematicID string
+	Extensions  []string
+}
+
 // LintFunc lints one node's patched config (the `check` rule set).
-type LintFunc func(cfg config.Provider, mode spec.Mode, node string) []Finding
+type LintFunc func(cfg config.Provider, in LintInput) []Finding
 
 // Options tune generation.
 type Options struct {

@@ -117,7 +117,14 @@ func verify(p *plan.Plan, files []render.File, opts Options, out *Output) error 
 		if opts.Lint == nil {
 			continue
 		}
-		for _, f := range opts.Lint(cfg, p.Spec.Cluster.Mode, name) {
+		in := LintInput{
+			Mode:          p.Spec.Cluster.Mode,
+			Node:          name,
+			TailnetDomain: p.Spec.Tailnet.Domain,
+			SchematicID:   p.SchematicID,
+			Extensions:    p.Schematic.Extensions(),
+		}
+		for _, f := range opts.Lint(cfg, in) {
 			switch f.Severity {
 			case "error":
 				problems = append(problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
