@@ -36,9 +36,11 @@ const (
 	// Linux removes IPv6 from a link whose MTU is set lower.
 	IPv6Minimum = 1280
 	// MaxTUN is the largest TUN MTU tailscaled uses on Linux; larger
-	// TS_DEBUG_MTU values are clamped to it (wireguard-go MaxContentSize:
-	// 65535 − 16 header − 16 tag).
-	MaxTUN = 65503
+	// TS_DEBUG_MTU values are clamped to it. It is tailscale.com/net/tstun
+	// MaxPacketSize, Tailscale's wireguard-go MaxContentSize: 65535 − 16
+	// transport header − 16 tag − 8 bytes reserved for encapsulation.
+	// (Upstream wireguard-go, without the reservation, allows 65503.)
+	MaxTUN = 65495
 	// MinTUN is the smallest MTU Linux accepts on a TUN device; below it
 	// tailscaled fails to create tailscale0.
 	MinTUN = 68

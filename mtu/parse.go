@@ -11,7 +11,7 @@ import (
 //
 //   - "" (unset): Tailscale's default, 1280;
 //   - a base-10 unsigned 32-bit integer: that value, clamped to MaxTUN
-//     (65503), with no lower bound (Linux refuses a TUN MTU below 68);
+//     (65495), with no lower bound (Linux refuses a TUN MTU below 68);
 //   - anything else ("1420 ", "0x500", "-1", "auto"): an error, because
 //     tailscaled exits at start with "invalid unsigned integer environment
 //     variable TS_DEBUG_MTU".
