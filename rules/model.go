@@ -49,6 +49,11 @@ type Edit struct {
 	EnvKey    string
 	EnvValue  string
 	EnvDelete bool
+	// DropFlags, Dedupe and AddArgs edit the flags in an argument variable
+	// (TS_EXTRA_ARGS) in place, so several fixes of one variable compose.
+	DropFlags []string
+	Dedupe    bool
+	AddArgs   string
 
 	// Doc/Path/Value set a field. Lists are appended to by strategic merge
 	// unless Replace is set, in which case the old value is deleted first.
@@ -63,6 +68,9 @@ func SetEnv(key, value string) Edit { return Edit{EnvKey: key, EnvValue: value} 
 
 // DeleteEnv is an Edit removing an environment entry.
 func DeleteEnv(key string) Edit { return Edit{EnvKey: key, EnvDelete: true} }
+
+// DropFlags is an Edit removing flags from an argument variable.
+func DropFlags(key string, names ...string) Edit { return Edit{EnvKey: key, DropFlags: names} }
 
 // SetField is an Edit setting (or appending to) a document field.
 func SetField(doc DocRef, path string, value any, replace bool) Edit {

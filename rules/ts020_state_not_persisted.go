@@ -52,17 +52,9 @@ var _ = register(&Rule{
 			out = append(out, Result{
 				Message: fmt.Sprintf("TS_TAILSCALED_EXTRA_ARGS sets --%s away from %s: the node key is lost on restart", strings.Join(bad, ", --"), StateDir),
 				At:      AtEnv("TS_TAILSCALED_EXTRA_ARGS"),
-				Edits:   []Edit{setOrDelete("TS_TAILSCALED_EXTRA_ARGS", args.Without("state", "statedir"))},
+				Edits:   []Edit{DropFlags("TS_TAILSCALED_EXTRA_ARGS", "state", "statedir")},
 			})
 		}
 		return out
 	},
 })
-
-// setOrDelete sets key to value, or removes it when value is empty.
-func setOrDelete(key, value string) Edit {
-	if value == "" {
-		return DeleteEnv(key)
-	}
-	return SetEnv(key, value)
-}

@@ -29,7 +29,7 @@ var _ = register(&Rule{
 			return []Result{{
 				Message: "TS_EXTRA_ARGS passes --accept-dns: tailscaled tries to manage the host's DNS",
 				At:      AtEnv("TS_EXTRA_ARGS"),
-				Edits:   []Edit{setOrDelete("TS_EXTRA_ARGS", args.Without("accept-dns")), SetEnv("TS_ACCEPT_DNS", "false")},
+				Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-dns"), SetEnv("TS_ACCEPT_DNS", "false")},
 			}}
 		}
 		if v, ok := t.Lookup("TS_ACCEPT_DNS"); ok && parseBool(v) {

@@ -41,7 +41,7 @@ var _ = register(&Rule{
 					return []Result{{
 						Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s: peers' copies of the route hijack local traffic", r, o),
 						At:      AtEnv("TS_EXTRA_ARGS"),
-						Edits:   []Edit{setOrDelete("TS_EXTRA_ARGS", args.Without("accept-routes"))},
+						Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
 					}}
 				}
 			}

@@ -75,24 +75,30 @@ var _ = register(&Rule{
 		return []Result{{
 			Message: "TS_EXTRA_ARGS repeats " + strings.Join(reasons, ", ") + ": `tailscale up` fails with \"flag provided multiple times\"",
 			At:      AtEnv("TS_EXTRA_ARGS"),
-			Edits:   []Edit{setOrDelete("TS_EXTRA_ARGS", dedupe(args, fromEnv))},
+			Edits:   []Edit{{EnvKey: "TS_EXTRA_ARGS", DropFlags: envFlagNames(fromEnv), Dedupe: true}},
 		}}
 	},
 })
 
-// dedupe drops flags containerboot passes itself and later repeats.
-func dedupe(args Flags, fromEnv map[string]string) string {
+// envFlagNames lists the flags containerboot derives from variables.
+func envFlagNames(fromEnv map[string]string) []string {
+	var out []string
+	for name := range fromEnv {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Dedupe returns the flags with later repeats removed.
+func (fs Flags) Dedupe() Flags {
 	seen := map[string]bool{}
 	var keep Flags
-	for _, f := range args {
-		if _, ok := fromEnv[f.Name]; ok && f.Name != "accept-dns" {
-			continue
+	for _, f := range fs {
+		if !seen[f.Name] {
+			seen[f.Name] = true
+			keep = append(keep, f)
 		}
-		if seen[f.Name] {
-			continue
-		}
-		seen[f.Name] = true
-		keep = append(keep, f)
 	}
-	return keep.Without()
+	return keep
 }

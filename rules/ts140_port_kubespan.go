@@ -40,7 +40,7 @@ var _ = register(&Rule{
 		}
 		edit := SetEnv("PORT", "41641")
 		if key == "TS_TAILSCALED_EXTRA_ARGS" {
-			edit = SetEnv(key, joinArgs(t.TailscaledArgs().Without("port"), "--port=41641"))
+			edit = Edit{EnvKey: key, DropFlags: []string{"port"}, AddArgs: "--port=41641"}
 		}
 		return []Result{{
 			Message: fmt.Sprintf("%s sets tailscaled's port to %s, KubeSpan's WireGuard port", key, port),
@@ -49,10 +49,3 @@ var _ = register(&Rule{
 		}}
 	},
 })
-
-func joinArgs(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + " " + b
-}

@@ -1,0 +1,223 @@
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	jsonpatch "github.com/evanphx/json-patch"
+	"github.com/siderolabs/talos/pkg/machinery/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
+	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
+	"github.com/siderolabs/talos/pkg/machinery/config/machine"
+	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/talosconf"
+)
+
+// Unit is one node configuration to check.
+type Unit struct {
+	File    string
+	Node    string
+	Source  []byte
+	Config  config.Provider
+	Partial bool
+	// Kind says what the input was: "config", "patch" or "talhelper".
+	Kind string
+	// Schematics the input defines (talhelper node schematics).
+	Schematics map[string][]string
+}
+
+// InputError is bad input: it names the file (and line when known).
+type InputError struct {
+	File string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Loader turns files into Units. The zero value is not usable; use NewLoader.
+type Loader struct {
+	// Base, when set, is the config patches are applied to.
+	Base config.Provider
+	// Notes collects what was skipped (talhelper features not followed).
+	Notes []string
+
+	mu   sync.Mutex
+	gens map[string]*talosconf.Generator
+}
+
+// NewLoader returns a loader; base may be nil (a generated base is used).
+func NewLoader(base config.Provider) *Loader {
+	return &Loader{Base: base, gens: map[string]*talosconf.Generator{}}
+}
+
+// Stand-in bases: v1.13 keeps kubelet/sysctl/install settings in v1alpha1,
+// so patches of either shape resolve (new documents win); v1.11 is the last
+// single-document base, which JSON6902 patches need.
+const (
+	standInVersion     = "v1.13.0"
+	standInJSONVersion = "v1.11.0"
+)
+
+func (l *Loader) generated(version, cluster, endpoint string, role machine.Type) (config.Provider, error) {
+	key := version + "|" + cluster + "|" + endpoint
+	l.mu.Lock()
+	g, ok := l.gens[key]
+	if !ok {
+		var err error
+		g, err = talosconf.NewGenerator(talosconf.BaseOptions{ClusterName: cluster, Endpoint: endpoint, TalosVersion: version})
+		if err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.gens[key] = g
+	}
+	l.mu.Unlock()
+	return g.Base(role)
+}
+
+// LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
+// loads every file.
+func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, &InputError{File: p, Err: errors.Unwrap(err)}
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, &InputError{File: p, Err: err}
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	var units []Unit
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, &InputError{File: f, Err: errors.Unwrap(err)}
+		}
+		us, err := l.Load(f, data)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, us...)
+	}
+	return units, nil
+}
+
+// Load classifies one file — talhelper talconfig, whole machine config, or
+// patch — and returns the node configurations it describes.
+func (l *Loader) Load(file string, data []byte) (units []Unit, err error) {
+	// machinery's decoder recovers from yaml panics; the rest of the path
+	// must not let arbitrary bytes crash the linter either.
+	defer func() {
+		if p := recover(); p != nil {
+			units, err = nil, &InputError{File: file, Err: fmt.Errorf("cannot load: %v", p)}
+		}
+	}()
+	docs, err := parseDocs(data)
+	if err != nil {
+		// Not YAML at all may still be a JSON6902 patch in JSON.
+		if p, jerr := jsonpatch.DecodePatch(data); jerr == nil && len(p) > 0 {
+			return l.patch(file, data)
+		}
+		return nil, &InputError{File: file, Err: err}
+	}
+	if len(docs) == 0 {
+		return nil, &InputError{File: file, Err: errors.New("no YAML documents")}
+	}
+	for _, d := range docs {
+		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
+			return l.talhelper(file, data, d)
+		}
+	}
+	if isWholeConfig(docs) {
+		cfg, err := configloader.NewFromBytes(data)
+		if err != nil {
+			return nil, &InputError{File: file, Err: err}
+		}
+		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config"}}, nil
+	}
+	return l.patch(file, data)
+}
+
+func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
+	p, err := configpatcher.LoadPatch(data)
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
+	}
+	base, partial := l.Base, false
+	if base == nil {
+		version := standInVersion
+		if _, isJSON := p.(jsonpatch.Patch); isJSON {
+			version = standInJSONVersion
+		}
+		base, err = l.generated(version, "tailos-check", "https://192.0.2.1:6443", machine.TypeControlPlane)
+		if err != nil {
+			return nil, err
+		}
+		partial = true
+	}
+	out, err := configpatcher.Apply(configpatcher.WithConfig(base), []configpatcher.Patch{p})
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
+	}
+	cfg, err := out.Config()
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
+	}
+	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch"}}, nil
+}
+
+// isWholeConfig: a v1alpha1 document with `version` and machine.type is a
+// complete machine config as `talosctl gen config` writes it.
+func isWholeConfig(docs []*yaml.Node) bool {
+	for _, d := range docs {
+		if value(d, "version") != "" && value(child(d, "machine"), "type") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func parseDocs(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("YAML: %w", err)
+		}
+		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+			docs = append(docs, n.Content[0])
+		}
+	}
+}
