@@ -1,6 +1,7 @@
 package schematic
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
+	"gopkg.in/yaml.v3"
 )
 
 // Install image sources in a Talos machine configuration.
@@ -121,7 +123,10 @@ type InstallImage struct {
 // It reports whether an UnattendedInstallConfig document is present, since
 // an empty installer.image there means "the schematic of the boot media".
 func InstallImages(data []byte) (images []InstallImage, unattended bool, err error) {
-	cfg, err := configloader.NewFromBytes(data, configloader.WithNoValidation())
+	if line := talhelperDocument(data); line > 0 {
+		return nil, false, fmt.Errorf("line %d: a talhelper talconfig.yaml, not a Talos machine config; verify the configs talhelper generates (clusterconfig/*.yaml) or the installer image itself", line)
+	}
+	cfg, err := configloader.NewFromBytes(data, configloader.WithNoValidation(), configloader.WithAllowPatchDelete())
 	if err != nil {
 		return nil, false, err
 	}
@@ -172,4 +177,32 @@ func VerifyConfig(ctx context.Context, data []byte, resolvers ...Resolver) ([]Ve
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// talhelperDocument returns the line of a talhelper talconfig.yaml document
+// (top-level clusterName and nodes) in a YAML stream, or 0.
+func talhelperDocument(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			return 0 // end of stream, or a syntax error configloader reports
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		m := doc.Content[0]
+		var cluster, nodes bool
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch m.Content[i].Value {
+			case "clusterName":
+				cluster = true
+			case "nodes":
+				nodes = true
+			}
+		}
+		if cluster && nodes {
+			return m.Line
+		}
+	}
 }

@@ -126,6 +126,9 @@ func TestVerifyConfig(t *testing.T) {
 		{"1.14 unattended without image", "apiVersion: v1alpha1\nkind: UnattendedInstallConfig\nprovisioning:\n  diskSelector:\n    match: disk.transport == \"nvme\"\n", []string{FieldUnattendedInstallImage}, []bool{false}, ""},
 		{"no image at all", "machine:\n  install:\n    disk: /dev/sda\n", []string{FieldMachineInstallImage}, []bool{false}, ""},
 		{"unknown key", "machine:\n  install:\n    imag: x\n", nil, nil, "unknown keys"},
+		{"patch with delete", "machine:\n  install:\n    image: factory.talos.dev/metal-installer/" + withTS + ":v1.14.1\n---\napiVersion: v1alpha1\nkind: KubeFlannelCNIConfig\n$patch: delete\n", []string{FieldMachineInstallImage}, []bool{true}, ""},
+		{"two patches in a stream", "machine:\n  install:\n    image: factory.talos.dev/metal-installer/" + withTS + ":v1.14.1\n---\nmachine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.9\n", []string{FieldMachineInstallImage, FieldMachineInstallImage}, []bool{true, false}, ""},
+		{"talhelper config", "# talconfig\n---\nclusterName: k\nnodes:\n  - hostname: a\n", nil, nil, "line 3: a talhelper talconfig.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
