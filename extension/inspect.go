@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/siderolabs/talos/pkg/machinery/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
+	"go.yaml.in/yaml/v4"
 )
 
 // Report is what `tailos extension inspect` shows about one image.
@@ -54,6 +56,11 @@ func Inspect(ctx context.Context, src, arch, talosVersion string, ropts ...remot
 	if err != nil {
 		return nil, err
 	}
+	return InspectImage(img, src, arch, talosVersion)
+}
+
+// InspectImage is Inspect for an image already opened; source names it.
+func InspectImage(img v1.Image, src, arch, talosVersion string) (*Report, error) {
 	tmp, err := os.MkdirTemp("", "tailos-inspect-")
 	if err != nil {
 		return nil, err
@@ -160,4 +167,38 @@ func describeBinary(path string) (Binary, error) {
 		}
 	}
 	return b, nil
+}
+
+// MarshalJSON renders the manifest and specs with the keys of their YAML
+// files (machinery's types carry YAML tags only).
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	out := struct {
+		*plain
+		Manifest any            `json:"manifest"`
+		Specs    map[string]any `json:"specs"`
+	}{plain: (*plain)(r), Specs: map[string]any{}}
+	var err error
+	if out.Manifest, err = yamlView(r.Manifest); err != nil {
+		return nil, err
+	}
+	for name, s := range r.Specs {
+		if out.Specs[name], err = yamlView(s); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(out)
+}
+
+// yamlView is v as its YAML file reads, as plain maps and lists.
+func yamlView(v any) (any, error) {
+	b, err := marshalPruned(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := yaml.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -118,6 +118,12 @@ func Push(ctx context.Context, ref string, a *Artifact, opts ...remote.Option) (
 	if err != nil {
 		return "", fmt.Errorf("image reference %q: %w", ref, err)
 	}
+	return PushRef(ctx, r, a, opts...)
+}
+
+// PushRef is Push for a parsed reference (e.g. one parsed with name.Insecure).
+func PushRef(ctx context.Context, r name.Reference, a *Artifact, opts ...remote.Option) (string, error) {
+	var err error
 	opts = append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}, opts...)
 	if a.Index != nil {
 		err = remote.WriteIndex(r, a.Index, opts...)

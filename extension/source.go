@@ -44,6 +44,12 @@ func Open(ctx context.Context, src, arch string, ropts ...remote.Option) (v1.Ima
 	if err != nil {
 		return nil, fmt.Errorf("%s: neither a file, a directory nor an image reference: %w", src, err)
 	}
+	return OpenRef(ctx, ref, arch, ropts...)
+}
+
+// OpenRef pulls the linux/arch image of ref (parse it with name.Insecure for
+// a plain-HTTP registry).
+func OpenRef(ctx context.Context, ref name.Reference, arch string, ropts ...remote.Option) (v1.Image, error) {
 	opts := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/tailos/tailos/extension"
+	"github.com/tailos/tailos/internal/iostreams"
+)
+
+// TestExtensionBuildInspect drives `extension build` and `extension inspect`
+// end to end with the real tailscale 1.96.5 binaries from the tailos cache
+// (built on first use) and a real in-process registry.
+func TestExtensionBuildInspect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real tailscale binaries; skipped with -short")
+	}
+	if _, err := extension.BuildBinaries(context.Background(), extension.BinariesOptions{Version: "1.96.5", Arch: "amd64"}); err != nil {
+		t.Fatalf("building tailscale binaries: %v", err)
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	ref := u.Host + "/tailscale:1.96.5"
+	dir := t.TempDir()
+	layout := filepath.Join(dir, "oci")
+
+	run := func(args ...string) (string, string, int) {
+		ios, _, out, errOut := iostreams.Test()
+		code := Main(&Factory{IO: ios, Version: "test"}, args)
+		return out.String(), errOut.String(), code
+	}
+
+	out, errOut, code := run("extension", "build", "--tailscale", "1.96.5", "-o", layout, "--push", ref, "--json")
+	if code != 0 {
+		t.Fatalf("build exit %d: %s", code, errOut)
+	}
+	if errOut != "" {
+		t.Errorf("progress or noise on stderr without a terminal: %q", errOut)
+	}
+	var res buildResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("build --json: %v\n%s", err, out)
+	}
+	if !strings.HasSuffix(res.Pushed, "@"+res.Digest) || res.Layout != layout || res.Sizes["amd64"] <= 0 {
+		t.Errorf("build result %+v", res)
+	}
+
+	for _, src := range []string{layout, ref} {
+		out, errOut, code = run("extension", "inspect", src, "-o", "json")
+		if code != 0 {
+			t.Fatalf("inspect %s exit %d: %s", src, code, errOut)
+		}
+		var rep struct {
+			Digest   string `json:"digest"`
+			Manifest struct {
+				Metadata struct{ Name, Version string } `json:"metadata"`
+			} `json:"manifest"`
+			Specs    map[string]struct{ Container struct{ Entrypoint string } } `json:"specs"`
+			Binaries []struct {
+				Path, Tailscale, SHA256 string
+				Static                  bool
+			} `json:"binaries"`
+			Invalid string `json:"invalid"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("inspect json: %v\n%s", err, out)
+		}
+		if rep.Digest != res.Digest || rep.Invalid != "" || rep.Manifest.Metadata.Version != "1.96.5" ||
+			rep.Specs["tailscale"].Container.Entrypoint != "/usr/local/bin/containerboot" || len(rep.Binaries) != 3 {
+			t.Errorf("inspect %s: %s", src, out)
+		}
+		for _, b := range rep.Binaries {
+			if b.Tailscale != "v1.96.5" || !b.Static || len(b.SHA256) != 64 {
+				t.Errorf("inspect %s: binary %+v", src, b)
+			}
+		}
+	}
+
+	out, _, code = run("extension", "inspect", layout)
+	if code != 0 || !strings.Contains(out, "valid:    yes") || !strings.Contains(out, "ext-tailscale") {
+		t.Errorf("inspect text (exit %d):\n%s", code, out)
+	}
+
+	// Talos 1.6 predates ExtensionServiceConfig: the manifest's range says so.
+	out, errOut, code = run("extension", "inspect", layout, "--talos-version", "v1.6.7")
+	if code != 1 || !strings.Contains(errOut, "can't be satisfied with Talos version 1.6.7") {
+		t.Errorf("inspect against Talos 1.6: exit %d, stderr %q", code, errOut)
+	}
+}
