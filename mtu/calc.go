@@ -53,7 +53,8 @@ func FromUnderlay(underlay int, f Family, tailnetIPv6 bool) (Result, error) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
 			"the underlay is too small for tailscale0 to carry IPv6: full-size packets are %d + %d = %d bytes on a %d-byte underlay, "+
 				"so they are fragmented or, with don't-fragment set, dropped (TCP connects, then stalls); "+
-				"raise the underlay MTU to at least %d, or, when the tailnet carries no IPv6, use TS_DEBUG_MTU=%d",
+				"raise the underlay MTU to at least %d, or give up IPv6 inside the tailnet with TS_DEBUG_MTU=%d "+
+				"(IPv4 over the tailnet then works; Linux removes tailscale0's fd7a:115c:a1e0:: address)",
 			IPv6Minimum, oh, IPv6Minimum+oh, underlay, IPv6Minimum+oh, tun))
 	case tun < IPv4MinDatagram:
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
