@@ -158,3 +158,13 @@ func schWarnOwner(f *Factory, s *schematic.Schematic) {
 		fmt.Fprintf(f.IO.ErrOut, "warning: owner %q is set: only an enterprise factory with authentication assigns this ID (it sets owner itself); factory.talos.dev rejects a schematic with an owner\n", s.Owner)
 	}
 }
+
+// schShow returns schematic text safe to print: tailnet keys are masked,
+// with a warning, since a factory serves a schematic to anyone with its ID.
+func schShow(f *Factory, text string) string {
+	masked := schematic.MaskSecrets(text)
+	if masked != text {
+		fmt.Fprintln(f.IO.ErrOut, "warning: the schematic holds a tailnet key (masked here); the factory serves a schematic to anyone who knows its ID, so keep keys in the machine config (ExtensionServiceConfig), not in the schematic")
+	}
+	return masked
+}

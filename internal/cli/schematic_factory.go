@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/siderolabs/image-factory/pkg/client"
@@ -71,7 +72,10 @@ func runSchematicCreate(cmd *cobra.Command, f *Factory, opts *SchematicCreateOpt
 	if err != nil {
 		return err
 	}
-	out := schCreateResult{ID: res.ID, Schematic: res.Schematic}
+	out := schCreateResult{ID: res.ID, Schematic: schShow(f, res.Schematic)}
+	if opts.Online && s.HasSecrets() {
+		return BadInput(fmt.Errorf("the schematic holds a tailnet key: the factory would serve it to anyone who knows the ID; move the key to the machine config (ExtensionServiceConfig) and create the schematic without it"))
+	}
 	if opts.Online {
 		c, err := opts.client()
 		if err != nil {
@@ -175,10 +179,11 @@ func runSchematicGet(cmd *cobra.Command, f *Factory, opts *SchematicGetOptions) 
 			return err
 		}
 	}
+	text := schShow(f, string(raw))
 	if opts.Output == "json" {
-		return schWriteJSON(f.IO.Out, schIDResult{ID: opts.ID, Schematic: string(raw)})
+		return schWriteJSON(f.IO.Out, schIDResult{ID: opts.ID, Schematic: text})
 	}
-	_, err := f.IO.Out.Write(raw)
+	_, err := io.WriteString(f.IO.Out, text)
 	return err
 }
 

@@ -54,6 +54,7 @@ func runSchematicID(f *Factory, opts *SchematicIDOptions) error {
 		return err
 	}
 	if opts.Output == "json" {
+		res.Schematic = schShow(f, res.Schematic)
 		return schWriteJSON(f.IO.Out, res)
 	}
 	_, err = fmt.Fprintln(f.IO.Out, res.ID)

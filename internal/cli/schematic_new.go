@@ -106,6 +106,7 @@ func runSchematicNew(f *Factory, opts *SchematicNewOptions) error {
 		}
 		fmt.Fprintf(f.IO.ErrOut, "saved %s\n", path)
 	}
+	res.Schematic = schShow(f, res.Schematic)
 	if opts.Output == "json" {
 		return schWriteJSON(f.IO.Out, res)
 	}
