@@ -72,7 +72,9 @@ Substitute it at apply time so it never lands in a file:
     export {{.P.Auth.Placeholder}}=...   # from your secret store
     talosctl patch machineconfig --nodes ADDRESS --patch "$(envsubst '${{.P.Auth.Placeholder}}' < nodes/NODE.yaml)"
 
-or run ` + "`tailos gen --inline-secrets`" + `, which writes the key to a separate 0600 patch.
+With talhelper, add ` + "`{{.P.Auth.Placeholder}}`" + ` to talenv.sops.yaml and list each node's patch in talconfig.yaml
+(` + "`patches: [\"@./nodes/NODE.yaml\"]`" + `): talhelper substitutes variables in patch files it reads, and
+fails when one is unset. Or run ` + "`tailos gen --inline-secrets`" + `, which writes the key to a separate 0600 patch.
 {{end}}
 ## 2. The tailnet policy
 
