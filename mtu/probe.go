@@ -140,6 +140,10 @@ var errNoReply = errors.New("no reply")
 
 // Probe measures the path MTU to a peer with don't-fragment probes: a
 // binary search between Min and Max, bounded in time and packets.
+//
+// When Host is an IP address, Probe opens its sockets and reads the
+// interface list on the calling goroutine only, so it may run on an OS
+// thread locked into another network namespace.
 func Probe(ctx context.Context, o ProbeOptions) (ProbeResult, error) {
 	start := time.Now()
 	if err := o.defaults(); err != nil {
