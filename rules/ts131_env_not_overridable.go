@@ -2,6 +2,13 @@ package rules
 
 import "fmt"
 
+// extensionEnv is the environment the extension's service spec sets.
+var extensionEnv = map[string]string{
+	"TS_STATE_DIR": "/var/lib/tailscale",
+	"TS_SOCKET":    "/var/run/tailscale/tailscaled.sock",
+	"TS_USERSPACE": "false",
+}
+
 var _ = register(&Rule{
 	ID:       "TS131",
 	Title:    "environment entry cannot override the extension's own",
@@ -15,7 +22,7 @@ var _ = register(&Rule{
 		"research/talos.md §3.2 \"Environment precedence\" (services/extension.go Runner; replaceOrAppendEnvValues)",
 		"research/anchors.md §0 (tailscale.yaml environment)",
 	},
-	Fix: "Remove the entry; the extension's value is the right one on Talos.",
+	Fix: "Remove the entry; the extension's value is the right one on Talos (repeating the same value is harmless).",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
 		if t == nil {
@@ -23,7 +30,7 @@ var _ = register(&Rule{
 		}
 		var out []Result
 		for _, k := range []string{"TS_STATE_DIR", "TS_SOCKET", "TS_USERSPACE"} {
-			if v, ok := t.Lookup(k); ok {
+			if v, ok := t.Lookup(k); ok && v != extensionEnv[k] {
 				out = append(out, Result{
 					Message: fmt.Sprintf("%s=%s is ignored: the extension's own %s comes first", k, v, k),
 					At:      AtEnv(k),

@@ -27,6 +27,7 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 		NewCmdSchematic(f),
 		NewCmdInit(f, nil),
 		NewCmdGen(f, nil),
+		NewCmdCheck(f, nil),
 		NewCmdExtension(f),
 	)
 	return root

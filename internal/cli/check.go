@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/siderolabs/talos/pkg/machinery/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
+	"github.com/spf13/cobra"
+
+	"github.com/tailos/tailos/internal/iostreams"
+	"github.com/tailos/tailos/lint"
+	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/report"
+	"github.com/tailos/tailos/rules"
+	"github.com/tailos/tailos/schematic"
+)
+
+// CheckOptions are the flags and arguments of `tailos check`.
+type CheckOptions struct {
+	IO      *iostreams.IOStreams
+	Version string
+
+	Paths         []string
+	Mode          string
+	Base          string
+	Output        string
+	Explain       string
+	Fix           string
+	Force         bool
+	TailnetDomain string
+	Schematics    []string
+}
+
+// NewCmdCheck builds `tailos check`.
+func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{IO: f.IO, Version: f.Version}
+	cmd := &cobra.Command{
+		Use:   "check [flags] PATH...",
+		Short: "Lint Talos machine configs and patches for Tailscale traps",
+		Long: `Check Talos machine configs, patches (strategic merge or JSON6902), directories
+of them and talhelper talconfig.yaml files for every known Tailscale-on-Talos
+trap. Patches are applied to --base, or to a generated stand-in base.
+
+The deployment mode (management or cluster-network) is inferred from kubelet
+validSubnets and etcd advertisedSubnets unless --mode is given; rules that
+invert between the modes follow it.
+
+Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
+		Example: `  tailos check controlplane.yaml
+  tailos check --base controlplane.yaml patches/
+  tailos check -o sarif talconfig.yaml > tailos.sarif
+  tailos check --fix fix.yaml node.yaml && talosctl apply-config -n NODE -p @fix.yaml
+  tailos check --explain TS050`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if opts.Explain == "" && len(args) == 0 {
+				return BadInput(errors.New("check: give at least one PATH (file or directory), or --explain RULE"))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Mode, "mode", "", "deployment mode: management or cluster-network (default: inferred)")
+	fl.StringVar(&opts.Base, "base", "", "machine config that patches are applied to")
+	fl.StringVarP(&opts.Output, "output", "o", "text", "output format: text, json or sarif")
+	fl.StringVar(&opts.Explain, "explain", "", "print the documentation of a rule (e.g. TS050) and exit")
+	fl.StringVar(&opts.Fix, "fix", "", "write a strategic-merge patch fixing the fixable findings to `FILE`")
+	fl.BoolVar(&opts.Force, "force", false, "let --fix overwrite an existing file")
+	fl.StringVar(&opts.TailnetDomain, "tailnet-domain", "", "MagicDNS suffix of the tailnet (e.g. tail1234.ts.net), to check certSANs")
+	fl.StringArrayVar(&opts.Schematics, "schematic", nil, "Image Factory schematic `FILE` the install images may use (repeatable)")
+	return cmd
+}
+
+func checkRun(opts *CheckOptions) error {
+	if opts.Explain != "" {
+		r, ok := rules.Lookup(opts.Explain)
+		if !ok {
+			return BadInput(fmt.Errorf("check --explain: no rule %q (rules are TS001…; see docs/rules.md)", opts.Explain))
+		}
+		return report.Explain(opts.IO.Out, r)
+	}
+	if !slices.Contains([]string{"text", "json", "sarif"}, opts.Output) {
+		return BadInput(fmt.Errorf("check: --output %q: want text, json or sarif", opts.Output))
+	}
+	var mode rules.Mode
+	if opts.Mode != "" {
+		m, err := rules.ParseMode(opts.Mode)
+		if err != nil {
+			return BadInput(fmt.Errorf("check --mode: %w", err))
+		}
+		mode = m
+	}
+	if opts.Fix != "" && !opts.Force {
+		if _, err := os.Stat(opts.Fix); err == nil {
+			return BadInput(fmt.Errorf("check --fix: %s exists; use --force to overwrite it", opts.Fix))
+		}
+	}
+	known, err := loadSchematics(opts.Schematics)
+	if err != nil {
+		return BadInput(err)
+	}
+	var base config.Provider
+	if opts.Base != "" {
+		base, err = configloader.NewFromFile(opts.Base)
+		if err != nil {
+			return BadInput(fmt.Errorf("check --base %s: %w", opts.Base, err))
+		}
+	}
+	progress := opts.IO.Progress()
+	progress.Step("loading %d path(s)", len(opts.Paths))
+	loader := lint.NewLoader(base)
+	units, err := loader.LoadPaths(opts.Paths)
+	if err != nil {
+		return BadInput(err)
+	}
+	progress.Step("checking %d configuration(s)", len(units))
+
+	var findings []rules.Finding
+	var inputs []report.Input
+	var fixes [][]byte
+	for _, u := range units {
+		schematics := known
+		if len(u.Schematics) > 0 {
+			schematics = merge(known, u.Schematics)
+		}
+		m := lint.BuildModel(u.Config, lint.Options{
+			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial,
+			TailnetDomain: opts.TailnetDomain, Schematics: schematics,
+		})
+		fs := lint.Check(m, u.Source)
+		findings = append(findings, fs...)
+		inputs = append(inputs, report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason})
+		if opts.Fix != "" {
+			fix, err := lint.BuildFix(m, fs)
+			if err != nil {
+				return err
+			}
+			if fix != nil {
+				fixes = append(fixes, fix)
+			}
+		}
+	}
+	rep := report.New(findings, inputs, loader.Notes)
+
+	if opts.Fix != "" {
+		if err := writeFix(opts, fixes); err != nil {
+			return err
+		}
+	}
+	switch opts.Output {
+	case "json":
+		err = report.JSON(opts.IO.Out, rep)
+	case "sarif":
+		err = report.SARIF(opts.IO.Out, rep, opts.Version)
+	default:
+		err = report.Text(opts.IO.Out, rep, opts.IO.ColorEnabled())
+	}
+	if err != nil {
+		return fmt.Errorf("check: writing report: %w", err)
+	}
+	if rep.Summary.Errors > 0 {
+		return Findings()
+	}
+	return nil
+}
+
+// writeFix writes the fix patch atomically (0600: it can carry the
+// environment, keys included). One patch must fit every configuration.
+func writeFix(opts *CheckOptions, fixes [][]byte) error {
+	if len(fixes) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "check --fix: nothing to fix automatically; %s not written\n", opts.Fix)
+		return nil
+	}
+	for _, f := range fixes[1:] {
+		if !bytes.Equal(f, fixes[0]) {
+			return BadInput(fmt.Errorf("check --fix: the %d configurations need different fixes; check them one at a time", len(fixes)))
+		}
+	}
+	if err := render.WriteFileAtomic(opts.Fix, fixes[0], true); err != nil {
+		return fmt.Errorf("check --fix: %w", err)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: apply it with talosctl patch mc --patch @%s (or --config-patch)\n", opts.Fix, opts.Fix)
+	return nil
+}
+
+// loadSchematics reads schematic files into ID → official extensions.
+func loadSchematics(files []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("check --schematic: %w", err)
+		}
+		s, err := schematic.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("check --schematic %s: %w", f, err)
+		}
+		id, err := s.ID()
+		if err != nil {
+			return nil, fmt.Errorf("check --schematic %s: %w", f, err)
+		}
+		out[id] = s.Extensions()
+	}
+	return out, nil
+}
+
+func merge(a, b map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tailos/tailos/rules"
+)
+
+// ANSI colours, used only when the caller says the output is a terminal.
+const (
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+// Text writes findings grouped by file and node, each as
+// "file:line: severity RULE message" with its fix indented below.
+func Text(w io.Writer, r Report, color bool) error {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + reset
+	}
+	ew := &errWriter{w: w}
+	for _, in := range r.Inputs {
+		head := in.File
+		if in.Node != "" {
+			head += " (node " + in.Node + ")"
+		}
+		ew.printf("%s\n", paint(bold, head))
+		ew.printf("  mode: %s (%s)\n", in.Mode, in.ModeReason)
+		n := 0
+		for _, f := range r.Findings {
+			if f.File != in.File || f.Node != in.Node {
+				continue
+			}
+			n++
+			loc := f.File
+			if f.Line > 0 {
+				loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+			}
+			sev := f.Severity.String()
+			switch f.Severity {
+			case rules.Error:
+				sev = paint(red, sev)
+			case rules.Warning:
+				sev = paint(yellow, sev)
+			default:
+				sev = paint(cyan, sev)
+			}
+			ew.printf("  %s: %s %s %s\n", loc, sev, f.Rule, f.Message)
+			ew.printf("      fix: %s\n", f.Fix)
+		}
+		if n == 0 {
+			ew.printf("  no findings\n")
+		}
+	}
+	for _, note := range r.Notes {
+		ew.printf("note: %s\n", note)
+	}
+	s := r.Summary
+	parts := []string{
+		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Infos, "info"),
+	}
+	ew.printf("%s in %s", strings.Join(parts, ", "), plural(s.Inputs, "configuration"))
+	if s.Fixable > 0 {
+		ew.printf("; %d fixable with --fix", s.Fixable)
+	}
+	ew.printf("\n")
+	return ew.err
+}
+
+func plural(n int, word string) string {
+	if n == 1 || word == "info" {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// errWriter keeps the first write error so printing stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
