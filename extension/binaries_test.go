@@ -1,0 +1,66 @@
+package extension
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestBuiltBinariesRun runs the tailscale CLI from a built image (amd64 is
+// the only arch that runs here) and checks the version stamp took.
+func TestBuiltBinariesRun(t *testing.T) {
+	if runtime.GOARCH != "amd64" || runtime.GOOS != "linux" {
+		t.Skip("the binaries are linux/amd64")
+	}
+	a := buildFrom(t, realBinaries(t, "amd64"), "amd64")
+	dest := filepath.Join(t.TempDir(), "ext")
+	if err := UnpackImage(a.Images["amd64"], dest); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dest, ContainersDir, "tailscale/usr/local/bin")
+	out, err := exec.Command(filepath.Join(bin, "tailscale"), "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tailscale version: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	if lines[0] != testVersion || !strings.Contains(string(out), "long version: "+testVersion+"-tailos") {
+		t.Errorf("tailscale version printed:\n%s", out)
+	}
+	out, err = exec.Command(filepath.Join(bin, "tailscaled"), "--version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), testVersion) {
+		t.Errorf("tailscaled --version: %v\n%s", err, out)
+	}
+}
+
+func TestCached(t *testing.T) {
+	stamp := buildStamp("go1.26.8", "1.96.5", "amd64")
+	tests := []struct {
+		name  string
+		setup func(dir string)
+		want  bool
+	}{
+		{"complete", func(string) {}, true},
+		{"other go version", func(d string) {
+			os.WriteFile(filepath.Join(d, stampFile), []byte(buildStamp("go1.27.0", "1.96.5", "amd64")), 0o644)
+		}, false},
+		{"binary missing", func(d string) { os.Remove(filepath.Join(d, "tailscaled")) }, false},
+		{"no stamp", func(d string) { os.Remove(filepath.Join(d, stampFile)) }, false},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		for _, b := range Binaries {
+			writeFile(t, dir, b, "x", 0o755)
+		}
+		writeFile(t, dir, stampFile, stamp, 0o644)
+		tt.setup(dir)
+		if got := cached(dir, stamp); got != tt.want {
+			t.Errorf("%s: cached = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if buildStamp("go1.26.8", "1.96.5", "amd64") == buildStamp("go1.26.8", "1.96.5", "arm64") {
+		t.Errorf("stamp ignores the arch")
+	}
+}
