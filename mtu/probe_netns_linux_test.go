@@ -151,3 +151,24 @@ func TestProbeBudget(t *testing.T) {
 		t.Fatalf("probe = %+v, want an inexact answer ≤ 1400 after 4 probes", res)
 	}
 }
+
+// A responder listening on every address answers from the address each
+// probe was sent to, so a probe to a host's second address is answered.
+func TestProbeSecondaryAddress(t *testing.T) {
+	needRoot(t)
+	for _, listen := range []string{":0", "0.0.0.0:0"} {
+		t.Run(listen, func(t *testing.T) {
+			a, b := newNetns(t, "a"), newNetns(t, "b")
+			veth(t, a, "va", "198.18.0.1/24", 1500, b, "vb", "198.18.0.2/24", 1500)
+			b.ip(t, "addr", "add", "198.18.0.3/24", "dev", "vb")
+			port := responderIn(t, b, listen).Addr().Port
+			res, err := probeIn(t, a, ProbeOptions{Host: "198.18.0.3", Port: port, Timeout: 5 * time.Second, Wait: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.PathMTU != 1500 {
+				t.Fatalf("probe = %+v, want 1500", res)
+			}
+		})
+	}
+}
