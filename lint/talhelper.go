@@ -30,13 +30,12 @@ type talconfig struct {
 	Worker                      talGroup    `yaml:"worker"`
 	Nodes                       []talNode   `yaml:"nodes"`
 	ImageFactory                talFactory  `yaml:"imageFactory"`
-	Extra                       map[any]any `yaml:",inline"`
 }
 
 type talGroup struct {
 	Patches           []yaml.Node  `yaml:"patches"`
 	ExtensionServices []talService `yaml:"extensionServices"`
-	Schematic         *yaml.Node   `yaml:"schematic"`
+	Schematic         yaml.Node    `yaml:"schematic"`
 	TalosImageURL     string       `yaml:"talosImageURL"`
 }
 
@@ -49,7 +48,7 @@ type talNode struct {
 	IPAddress         string         `yaml:"ipAddress"`
 	ControlPlane      bool           `yaml:"controlPlane"`
 	TalosImageURL     string         `yaml:"talosImageURL"`
-	Schematic         *yaml.Node     `yaml:"schematic"`
+	Schematic         yaml.Node      `yaml:"schematic"`
 	ExtensionServices []talService   `yaml:"extensionServices"`
 	Patches           []yaml.Node    `yaml:"patches"`
 	Nameservers       []string       `yaml:"nameservers"`
@@ -234,9 +233,9 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 		installer = "installer-secureboot"
 	}
 	image := ""
-	sch := n.Schematic
-	if sch == nil {
-		sch = group.Schematic
+	sch := &n.Schematic
+	if sch.Kind == 0 {
+		sch = &group.Schematic
 	}
 	url := n.TalosImageURL
 	if url == "" {
@@ -245,14 +244,14 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 	switch {
 	case url != "":
 		image = url + ":" + version
-	case sch != nil:
+	case sch.Kind != 0:
 		b, err := yaml.Marshal(sch)
 		if err != nil {
 			return nil, nil, err
 		}
 		s, err := schematic.Parse(b)
 		if err != nil {
-			return nil, nil, fmt.Errorf("schematic: %w", err)
+			return nil, nil, fmt.Errorf("schematic at line %d: %w", sch.Line, err)
 		}
 		id, err := s.ID()
 		if err != nil {
