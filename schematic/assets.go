@@ -76,6 +76,12 @@ func Assets(t Target, id string) ([]Asset, error) {
 	}
 	installer := r.installer(id)
 	out := []Asset{{Kind: KindInstaller, Name: installer, URL: installer}}
+	if r.overlay {
+		// The factory UI offers a board image only, named as machinery's
+		// SBC table names it.
+		var sbc platforms.SBC
+		return append(out, image(KindDiskImage, sbc.DiskImagePath(r.version))), nil
+	}
 	for _, m := range p.BootMethods {
 		switch m {
 		case platforms.BootMethodDiskImage:

@@ -50,6 +50,8 @@ func TestTargetValidate(t *testing.T) {
 		{"secure boot too old", Target{TalosVersion: "v1.4.8", Platform: "metal", Arch: "amd64", SecureBoot: true}, "secure boot images need Talos v1.5.0"},
 		{"platform too old", Target{TalosVersion: "v1.6.0", Platform: "akamai", Arch: "amd64"}, "platform akamai needs Talos v1.7.0"},
 		{"alibaba pre-release bound", Target{TalosVersion: "v1.14.0-beta.1", Platform: "alibabacloud", Arch: "amd64"}, "needs Talos v1.14.0-beta.2"},
+		{"overlay on amd64", Target{TalosVersion: "v1.14.1", Platform: "metal", Arch: "amd64", Overlay: true}, "board overlays are built as metal arm64"},
+		{"overlay too old", Target{TalosVersion: "v1.6.7", Platform: "metal", Arch: "arm64", Overlay: true}, "board overlays need Talos v1.7.0"},
 		{"too old for the factory", Target{TalosVersion: "v1.1.2", Platform: "metal", Arch: "amd64"}, "older than the oldest"},
 		{"bad version", Target{TalosVersion: "1.14", Platform: "metal", Arch: "amd64"}, `invalid Talos version "1.14"`},
 		{"no version", Target{Platform: "metal", Arch: "amd64"}, "Talos version is required"},
@@ -142,6 +144,10 @@ func TestAssets(t *testing.T) {
 			"installer factory.talos.dev/installer/" + tsID + ":v1.8.0",
 			"disk-image " + img + "/v1.8.0/opennebula-amd64.raw.zst",
 			"iso " + img + "/v1.8.0/opennebula-amd64.iso",
+		}},
+		{"board overlay", Target{TalosVersion: "v1.14.1", Platform: "metal", Arch: "arm64", Overlay: true}, []string{
+			"installer factory.talos.dev/metal-installer/" + tsID + ":v1.14.1",
+			"disk-image " + img + "/v1.14.1/metal-arm64.raw.xz",
 		}},
 		{"pre-1.5 has no UKI", Target{TalosVersion: "v1.4.8", Platform: "nocloud", Arch: "amd64"}, []string{
 			"installer factory.talos.dev/installer/" + tsID + ":v1.4.8",

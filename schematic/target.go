@@ -19,6 +19,9 @@ type Target struct {
 	Platform     string // metal, aws, nocloud, ...
 	Arch         string // amd64 or arm64
 	SecureBoot   bool
+	// Overlay is set for schematics with a board overlay (single-board
+	// computers): the factory builds them as metal arm64 board images.
+	Overlay bool
 	// PXEFactory is the base URL iPXE scripts are served from; empty means
 	// https://pxe.factory.talos.dev for the public factory (the host Talos
 	// docs and the terraform provider use) and the factory itself otherwise
@@ -31,6 +34,9 @@ var minFactoryVersion = semver.MustParse("1.2.0")
 
 // Secure boot images exist from Talos 1.5 (factory UI rule), and UKIs too.
 var minSecureBootVersion = semver.MustParse("1.5.0")
+
+// Board overlays exist from Talos 1.7 (imager quirk SupportsOverlay).
+var minOverlayVersion = semver.MustParse("1.7.0")
 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -51,6 +57,7 @@ type resolved struct {
 	platform platforms.Platform
 	arch     string
 	sb       bool
+	overlay  bool
 }
 
 // Platforms returns every platform the factory builds for, metal first.
@@ -150,9 +157,17 @@ func (t Target) resolve() (*resolved, error) {
 			return nil, fmt.Errorf("secure boot images need Talos v%s or later, not %s", minSecureBootVersion, t.TalosVersion)
 		}
 	}
+	if t.Overlay {
+		if p.Name != platforms.MetalPlatform().Name || t.Arch != platforms.ArchArm64 || t.SecureBoot {
+			return nil, fmt.Errorf("board overlays are built as metal arm64 images without secure boot, not %s %s", p.Name, t.Arch)
+		}
+		if sv.LT(minOverlayVersion) {
+			return nil, fmt.Errorf("board overlays need Talos v%s or later, not %s", minOverlayVersion, t.TalosVersion)
+		}
+	}
 	return &resolved{
 		factory: f, pxe: pxe, version: "v" + sv.String(), semver: sv,
-		platform: p, arch: t.Arch, sb: t.SecureBoot,
+		platform: p, arch: t.Arch, sb: t.SecureBoot, overlay: t.Overlay,
 	}, nil
 }
 

@@ -17,6 +17,7 @@ type SchematicURLsOptions struct {
 	Platform     string
 	Arch         string
 	SecureBoot   bool
+	SBC          bool
 	Factory      string
 	PXEFactory   string
 	Output       string
@@ -32,7 +33,8 @@ func NewCmdSchematicURLs(f *Factory, runF func(*SchematicURLsOptions) error) *co
 (<platform>-installer from Talos 1.10, installer before), and only the boot
 methods the platform supports: disk images with the version's compression
 (zstd from 1.8), ISO, iPXE script, kernel, initramfs, kernel command line
-and UKI. The platform, architecture, secure boot and Talos version are
+and UKI; for a schematic with a board overlay (single-board computers), the
+board image. The platform, architecture, secure boot and Talos version are
 checked against the factory's platform table. No network is used.`,
 		Example: `  tailos schematic urls --talos v1.14.1 --platform metal --arch amd64 --id 077514df2c1b6436460bc60faabc976687b16193b8a1290fda4366c69024fec2
   tailos schematic urls --talos v1.14.1 --platform aws --arch arm64 schematic.yaml
@@ -59,6 +61,7 @@ checked against the factory's platform table. No network is used.`,
 	cmd.Flags().StringVar(&opts.Platform, "platform", "metal", "platform: metal, aws, gcp, azure, nocloud, ...")
 	cmd.Flags().StringVar(&opts.Arch, "arch", "amd64", "architecture: amd64 or arm64")
 	cmd.Flags().BoolVar(&opts.SecureBoot, "secureboot", false, "secure boot assets")
+	cmd.Flags().BoolVar(&opts.SBC, "sbc", false, "the schematic has a board overlay (implied by a FILE with an overlay)")
 	cmd.Flags().StringVar(&opts.Factory, "factory", schematic.DefaultFactory, "Image Factory base URL (self-hosted factories)")
 	cmd.Flags().StringVar(&opts.PXEFactory, "pxe-factory", "", "base URL of iPXE scripts (default https://pxe.factory.talos.dev for the public factory, else --factory)")
 	_ = cmd.MarkFlagRequired("talos")
@@ -77,7 +80,7 @@ type schURLsResult struct {
 }
 
 func runSchematicURLs(f *Factory, opts *SchematicURLsOptions) error {
-	id := opts.ID
+	id, overlay := opts.ID, opts.SBC
 	if opts.File != "" {
 		s, err := schLoad(f, opts.File)
 		if err != nil {
@@ -86,10 +89,11 @@ func runSchematicURLs(f *Factory, opts *SchematicURLsOptions) error {
 		if id, err = s.ID(); err != nil {
 			return err
 		}
+		overlay = overlay || s.Overlay.Name != ""
 	}
 	t := schematic.Target{
 		Factory: opts.Factory, TalosVersion: opts.TalosVersion, Platform: opts.Platform,
-		Arch: opts.Arch, SecureBoot: opts.SecureBoot, PXEFactory: opts.PXEFactory,
+		Arch: opts.Arch, SecureBoot: opts.SecureBoot, PXEFactory: opts.PXEFactory, Overlay: overlay,
 	}
 	if err := schematic.ValidateID(id); err != nil {
 		return BadInput(fmt.Errorf("--id: %w", err))
