@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tailos/tailos/mtu"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -218,8 +219,8 @@ func (v *validator) mtu(m MTU, underlay int, path ...any) {
 	if m.Auto && underlay == 0 {
 		v.add("auto needs the underlay MTU: set cluster.underlayMTU (or the node's underlayMTU)", path...)
 	}
-	if !m.Auto && m.Value != 0 && (m.Value < 576 || m.Value > 65503) {
-		v.add(fmt.Sprintf("%d is outside what tailscaled accepts as a TUN MTU (576–65503)", m.Value), path...)
+	if !m.Auto && m.Value != 0 && (m.Value < 576 || m.Value > mtu.MaxTUN) {
+		v.add(fmt.Sprintf("%d is outside the TUN MTUs tailscale can use (576–%d)", m.Value, mtu.MaxTUN), path...)
 	}
 }
 
