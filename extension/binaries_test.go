@@ -1,12 +1,14 @@
 package extension
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBuiltBinariesRun runs the tailscale CLI from a built image (amd64 is
@@ -62,5 +64,30 @@ func TestCached(t *testing.T) {
 	}
 	if buildStamp("go1.26.8", "1.96.5", "amd64") == buildStamp("go1.26.8", "1.96.5", "arm64") {
 		t.Errorf("stamp ignores the arch")
+	}
+}
+
+// TestBuildBinariesInterrupted cancels a real build part way and expects no
+// cache entry and no leftovers, so the next run starts clean.
+func TestBuildBinariesInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real go build; skipped with -short")
+	}
+	cache := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := BuildBinaries(ctx, BinariesOptions{Version: testVersion, Arch: "arm64", CacheDir: cache})
+	if err == nil {
+		t.Fatal("a build cut off after 3s reported success")
+	}
+	if !strings.Contains(err.Error(), "go build tailscale.com@v"+testVersion+" for linux/arm64") {
+		t.Errorf("error does not come from the interrupted build: %v", err)
+	}
+	parent := filepath.Join(cache, "tailscale", testVersion)
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if e.Name() != "arm64.lock" {
+			t.Errorf("left behind in the cache: %s", e.Name())
+		}
 	}
 }

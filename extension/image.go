@@ -81,7 +81,12 @@ func Build(ctx context.Context, opts BuildOptions) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	manifest, err := MarshalManifest(NewManifest(ManifestOptions{Version: version, TalosCompat: opts.TalosCompat}))
+	m := NewManifest(ManifestOptions{Version: version, TalosCompat: opts.TalosCompat})
+	// Check the compatibility range now, not after minutes of compiling.
+	if err := checkConstraint(m, opts.TalosVersion); err != nil {
+		return nil, err
+	}
+	manifest, err := MarshalManifest(m)
 	if err != nil {
 		return nil, err
 	}

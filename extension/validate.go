@@ -74,6 +74,23 @@ func Validate(dir, talosVersion string) (*Unpacked, error) {
 	return &Unpacked{Dir: dir, Manifest: ext.Manifest, Specs: specs}, nil
 }
 
+// checkConstraint applies machinery's compatibility check to a manifest
+// alone (no rootfs is read when contents are not validated).
+func checkConstraint(m extensions.Manifest, talosVersion string) error {
+	if talosVersion == "" {
+		talosVersion = DefaultTalosVersion
+	}
+	tv, err := semver.ParseTolerant(talosVersion)
+	if err != nil {
+		return fmt.Errorf("talos version %q: %w", talosVersion, err)
+	}
+	ext := extensions.New("", m.Metadata.Name, m)
+	if err := ext.Validate(extensions.WithValidateConstraints(), extensions.WithTalosVersion(&tv)); err != nil {
+		return fmt.Errorf("compatibility %q: %w", m.Metadata.Compatibility.Talos.Version, err)
+	}
+	return nil
+}
+
 // LoadSpecs reads every service spec of an unpacked extension, strictly:
 // an unknown key is reported with its line, since Talos would ignore it.
 func LoadSpecs(rootDir string) (map[string]*services.Spec, error) {

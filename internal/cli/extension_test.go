@@ -97,3 +97,26 @@ func TestExtensionBuildInspect(t *testing.T) {
 		t.Errorf("inspect against Talos 1.6: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestExtensionBuildProgress: steps go to stderr on a terminal only, and
+// stdout stays the result.
+func TestExtensionBuildProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real tailscale binaries; skipped with -short")
+	}
+	for _, tty := range []bool{false, true} {
+		ios, _, out, errOut := iostreams.Test()
+		ios.SetTTY(false, tty)
+		tarPath := filepath.Join(t.TempDir(), "ts.tar")
+		if code := Main(&Factory{IO: ios, Version: "test"}, []string{"extension", "build", "--tailscale", "1.96.5", "-o", tarPath}); code != 0 {
+			t.Fatalf("tty=%v: exit %d: %s", tty, code, errOut)
+		}
+		gotProgress := strings.Contains(errOut.String(), "building the tailscale 1.96.5 extension for amd64")
+		if gotProgress != tty {
+			t.Errorf("tty=%v: progress on stderr = %v: %q", tty, gotProgress, errOut)
+		}
+		if !strings.Contains(out.String(), "wrote image tarball "+tarPath) || strings.Contains(out.String(), "[") && strings.Contains(out.String(), "s] ") {
+			t.Errorf("tty=%v: stdout %q", tty, out)
+		}
+	}
+}
