@@ -21,6 +21,7 @@ type GenOptions struct {
 	InlineSecrets bool
 	Force         bool
 	BaseFiles     []string
+	StoreDir      string
 }
 
 // NewCmdGen builds `tailos gen`.
@@ -52,6 +53,7 @@ mode and linted; if any node fails, nothing is written.`,
 	cmd.Flags().BoolVar(&opts.InlineSecrets, "inline-secrets", false, "resolve the auth reference into a separate 0600 patch")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite output files changed since tailos wrote them")
 	cmd.Flags().StringArrayVar(&opts.BaseFiles, "base", nil, "verify against this machine config instead of a generated one (once per role)")
+	schAddStoreFlag(cmd, &opts.StoreDir)
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 	_ = cmd.MarkFlagDirname("output")
 	_ = cmd.MarkFlagFilename("base", "yaml", "yml")
@@ -92,6 +94,14 @@ func runGen(f *Factory, opts *GenOptions) error {
 	for _, w := range out.Warnings {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 	}
+	// Keep the schematic so `tailos schematic verify` can check installer
+	// images offline; failing to is worth a warning, not a failed run.
+	storePath := ""
+	if st, err := schOpenStore(f, opts.StoreDir); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: schematic not stored: %v\n", err)
+	} else if _, storePath, err = st.Save(out.Plan.Schematic); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: schematic not stored: %v\n", err)
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
@@ -101,6 +111,9 @@ func runGen(f *Factory, opts *GenOptions) error {
 	fmt.Fprintf(f.IO.Out, "schematic %s\ninstaller %s\n", p.SchematicID, out.Index.Schematic.Installer)
 	fmt.Fprintf(f.IO.Out, "verified %d node(s) against Talos %s (metal mode)\n", len(p.Nodes), s.Cluster.TalosVersion)
 	fmt.Fprintf(f.IO.Out, "wrote %d file(s), %d unchanged, in %s\n", len(res.Written), len(res.Unchanged), opts.OutDir)
+	if storePath != "" {
+		fmt.Fprintf(f.IO.Out, "stored schematic %s for tailos schematic verify\n", storePath)
+	}
 	fmt.Fprintf(f.IO.Out, "next: %s/%s\n", opts.OutDir, gen.NextStepsPath)
 	return nil
 }
