@@ -3,12 +3,12 @@ package schematic
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -99,14 +99,14 @@ func (c *Client) Create(ctx context.Context, s *Schematic) (string, error) {
 	if err != nil {
 		return "", c.wrap("creating schematic", err)
 	}
-	m := idInResponse.FindSubmatch(body)
-	if m == nil {
-		return "", fmt.Errorf("creating schematic at %s: no id in the response %q", c.base.Host, truncate(body))
+	var resp struct {
+		ID string `json:"id"`
 	}
-	return string(m[1]), nil
+	if err := json.Unmarshal(body, &resp); err != nil || ValidateID(resp.ID) != nil {
+		return "", fmt.Errorf("creating schematic at %s: no schematic ID in the response %q", c.base.Host, truncate(body))
+	}
+	return resp.ID, nil
 }
-
-var idInResponse = regexp.MustCompile(`"id"\s*:\s*"([0-9a-f]{64})"`)
 
 // Get fetches the canonical schematic stored under id (GET /schematics/ID).
 // It returns the schematic as the factory stored it; the factory's bytes

@@ -71,6 +71,20 @@ func TestClientCreateRejectedFields(t *testing.T) {
 		t.Errorf("error should name the field: %v", err)
 	}
 
+	// A newer factory accepts the field: the direct POST carries it and
+	// the factory's answer is read.
+	newer := factorytest.New()
+	newer.AcceptAll = true
+	c2 := newTestClient(t, newer, 0)
+	id, err := c2.Create(context.Background(), s)
+	want, _ := s.ID()
+	if err != nil || id != want {
+		t.Fatalf("newer factory: id %s err %v, want %s", id, err, want)
+	}
+	if !strings.Contains(string(newer.LastBody), "bootloader: sd-boot") {
+		t.Errorf("the field was not sent: %s", newer.LastBody)
+	}
+
 	s = New(nil, nil)
 	s.Owner = "alice"
 	if _, err := c.Create(context.Background(), s); err == nil || !strings.Contains(err.Error(), "owner") {

@@ -7,6 +7,8 @@
 package factorytest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,6 +34,12 @@ type Factory struct {
 	Extensions map[string][]client.ExtensionInfo
 	// Requests counts requests, by "METHOD path".
 	Requests map[string]int
+	// LastBody is the body of the last POST /schematics.
+	LastBody []byte
+	// AcceptAll stands in for a factory newer than v0.8.4: any schematic
+	// is stored as sent and named by the SHA-256 of its bytes, which is the
+	// factory's ID when the client sends the canonical encoding.
+	AcceptAll bool
 }
 
 // New returns a factory that knows two releases and their Tailscale builds.
@@ -108,6 +116,17 @@ func (f *Factory) create(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	f.LastBody = body
+	accept := f.AcceptAll
+	f.mu.Unlock()
+	if accept {
+		sum := sha256.Sum256(body)
+		id := hex.EncodeToString(sum[:])
+		f.Put(id, body)
+		writeJSON(w, http.StatusCreated, map[string]string{"id": id, "schematic": string(body)})
 		return
 	}
 	s, err := factory.Unmarshal(body)
