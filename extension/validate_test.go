@@ -3,6 +3,7 @@ package extension
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -86,5 +87,68 @@ func TestValidateBroken(t *testing.T) {
 				t.Errorf("error %q\n does not contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// officialShape is a spec written the way siderolabs/extensions writes
+// network/tailscale/tailscale.yaml (key order, explicit false, comments):
+// the strict loader must accept it, and it must equal NewSpec apart from
+// the firewall-mode variable this image adds.
+const officialShape = `name: tailscale
+depends:
+  - service: cri
+  - network:
+    - addresses
+    - connectivity
+    - etcfiles
+  - configuration: true
+container:
+  entrypoint: /usr/local/bin/containerboot
+  environment:
+  - PATH=/sbin:/usr/local/bin
+  - TS_SOCKET=/var/run/tailscale/tailscaled.sock
+  - TS_STATE_DIR=/var/lib/tailscale
+  - TS_USERSPACE=false
+  security:
+    writeableRootfs: false
+    writeableSysfs: true
+  mounts:
+  # creates tailscale0
+  - source: /dev/net/tun
+    destination: /dev/net/tun
+    type: bind
+    options: [bind, rw]
+  - source: /var/run/tailscale
+    destination: /var/run/tailscale
+    type: bind
+    options: [bind, rw]
+  - source: /var/lib/tailscale
+    destination: /var/lib/tailscale
+    type: bind
+    options: [bind, rw]
+  - source: /etc/ssl/certs
+    destination: /etc/ssl/certs
+    type: bind
+    options: [rbind, ro]
+restart: always
+`
+
+func TestOfficialShapeEqualsNewSpec(t *testing.T) {
+	dir := layoutDir(t, NewSpec())
+	writeFile(t, dir, SpecPath, officialShape, 0o644)
+	u, err := Validate(dir, "")
+	if err != nil {
+		t.Fatalf("official-shaped spec rejected: %v", err)
+	}
+	want := NewSpec()
+	env := want.Container.Environment[:0]
+	for _, e := range want.Container.Environment {
+		if !strings.HasPrefix(e, "TS_DEBUG_FIREWALL_MODE=") {
+			env = append(env, e)
+		}
+	}
+	want.Container.Environment = env
+	if got := u.Specs["tailscale"]; !reflect.DeepEqual(normalizeSpec(*got), normalizeSpec(*want)) {
+		t.Errorf("official-shaped spec differs from NewSpec beyond the firewall mode:\n got %+v\nwant %+v", *got, *want)
 	}
 }
