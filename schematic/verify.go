@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
@@ -53,6 +54,16 @@ func VerifyImage(ctx context.Context, image, source string, resolvers ...Resolve
 	}
 	if ref.Tag == "" && ref.Digest == "" {
 		v.Warnings = append(v.Warnings, "no tag: the image resolves to latest; pin the Talos version")
+	}
+	if ref.Factory {
+		if _, ok := LookupPlatform(ref.Platform); !ok {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("platform %q is not one the factory builds; it will refuse the image", ref.Platform))
+		}
+		if ref.Tag != "" && ref.Tag != "latest" {
+			if _, err := ParseTalosVersion(ref.Tag); err != nil {
+				v.Warnings = append(v.Warnings, fmt.Sprintf("tag %q is not a Talos version (e.g. v1.14.1); the factory will refuse the image", ref.Tag))
+			}
+		}
 	}
 	if !ref.Factory {
 		v.Problem = fmt.Sprintf("%s is not an Image Factory installer: it carries no system extensions, so installing or upgrading with it removes %s", image, TailscaleExtension)
@@ -115,6 +126,9 @@ func joinOr(s []string) string {
 type InstallImage struct {
 	Field string
 	Image string
+	// Extensions lists machine.install.extensions next to the image:
+	// deprecated, and without effect from Talos 1.10.
+	Extensions []string
 }
 
 // InstallImages extracts the install images from a Talos machine
@@ -135,8 +149,16 @@ func InstallImages(data []byte) (images []InstallImage, unattended bool, err err
 	for _, doc := range cfg.Documents() {
 		switch d := doc.(type) {
 		case *v1alpha1.Config:
-			if d.MachineConfig != nil && d.MachineConfig.MachineInstall != nil && d.MachineConfig.MachineInstall.InstallImage != "" {
-				images = append(images, InstallImage{Field: FieldMachineInstallImage, Image: d.MachineConfig.MachineInstall.InstallImage})
+			if d.MachineConfig == nil || d.MachineConfig.MachineInstall == nil {
+				continue
+			}
+			inst := d.MachineConfig.MachineInstall
+			var exts []string
+			for _, e := range inst.InstallExtensions {
+				exts = append(exts, e.ExtensionImage)
+			}
+			if inst.InstallImage != "" || len(exts) > 0 {
+				images = append(images, InstallImage{Field: FieldMachineInstallImage, Image: inst.InstallImage, Extensions: exts})
 			}
 		case config.UnattendedInstallConfig:
 			unattended = true
@@ -156,6 +178,15 @@ func VerifyConfig(ctx context.Context, data []byte, resolvers ...Resolver) ([]Ve
 	if err != nil {
 		return nil, err
 	}
+	var withImage []InstallImage
+	var legacy []string
+	for _, im := range images {
+		legacy = append(legacy, im.Extensions...)
+		if im.Image != "" {
+			withImage = append(withImage, im)
+		}
+	}
+	images = withImage
 	if len(images) == 0 {
 		v := Verdict{Source: FieldMachineInstallImage,
 			Problem: "the config names no install image, so installs use the vanilla installer and talosctl upgrade without --image installs the empty schematic: " + TailscaleExtension + " is lost",
@@ -166,6 +197,7 @@ func VerifyConfig(ctx context.Context, data []byte, resolvers ...Resolver) ([]Ve
 			v.Problem = "UnattendedInstallConfig has no installer.image, so the installer follows the schematic of the boot media, which cannot be checked from the config, and talosctl upgrade without --image installs the empty schematic"
 			v.Fix = "set " + FieldUnattendedInstallImage + " to the factory installer of a schematic with " + TailscaleExtension + ": " + fixNew
 		}
+		v.Warnings = legacyWarning(legacy)
 		return []Verdict{v}, nil
 	}
 	out := make([]Verdict, 0, len(images))
@@ -174,6 +206,7 @@ func VerifyConfig(ctx context.Context, data []byte, resolvers ...Resolver) ([]Ve
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", im.Field, err)
 		}
+		v.Warnings = append(v.Warnings, legacyWarning(im.Extensions)...)
 		out = append(out, v)
 	}
 	return out, nil
@@ -205,4 +238,11 @@ func talhelperDocument(data []byte) int {
 			return m.Line
 		}
 	}
+}
+
+func legacyWarning(exts []string) []string {
+	if len(exts) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("machine.install.extensions (%s) is deprecated and has no effect from Talos 1.10: extensions come only from the installer's schematic", strings.Join(exts, ", "))}
 }

@@ -103,9 +103,16 @@ func TestVerifyImage(t *testing.T) {
 	if _, err := VerifyImage(ctx, "not a ref!", "argument"); err == nil {
 		t.Error("unparseable reference must be an error")
 	}
-	v, _ := VerifyImage(ctx, "factory.talos.dev/metal-installer/"+withTS+":latest", "argument", st)
-	if !v.Safe || len(v.Warnings) == 0 {
-		t.Errorf("latest must be safe with a warning: %+v", v)
+	for ref, warning := range map[string]string{
+		"factory.talos.dev/metal-installer/" + withTS + ":latest":    "tag latest follows each new Talos release",
+		"factory.talos.dev/metal-installer/" + withTS:                "no tag",
+		"factory.talos.dev/proxmox-installer/" + withTS + ":v1.14.1": `platform "proxmox" is not one the factory builds`,
+		"factory.talos.dev/metal-installer/" + withTS + ":v1.14":     `tag "v1.14" is not a Talos version`,
+	} {
+		v, _ := VerifyImage(ctx, ref, "argument", st)
+		if !v.Safe || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], warning) {
+			t.Errorf("%s: want safe with warning %q, got %+v", ref, warning, v)
+		}
 	}
 }
 
@@ -128,6 +135,7 @@ func TestVerifyConfig(t *testing.T) {
 		{"unknown key", "machine:\n  install:\n    imag: x\n", nil, nil, "unknown keys"},
 		{"patch with delete", "machine:\n  install:\n    image: factory.talos.dev/metal-installer/" + withTS + ":v1.14.1\n---\napiVersion: v1alpha1\nkind: KubeFlannelCNIConfig\n$patch: delete\n", []string{FieldMachineInstallImage}, []bool{true}, ""},
 		{"two patches in a stream", "machine:\n  install:\n    image: factory.talos.dev/metal-installer/" + withTS + ":v1.14.1\n---\nmachine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.9\n", []string{FieldMachineInstallImage, FieldMachineInstallImage}, []bool{true, false}, ""},
+		{"legacy install.extensions only", "machine:\n  install:\n    extensions:\n      - image: ghcr.io/siderolabs/tailscale:1.62.1\n", []string{FieldMachineInstallImage}, []bool{false}, ""},
 		{"talhelper config", "# talconfig\n---\nclusterName: k\nnodes:\n  - hostname: a\n", nil, nil, "line 3: a talhelper talconfig.yaml"},
 	}
 	for _, tt := range tests {
@@ -146,6 +154,9 @@ func TestVerifyConfig(t *testing.T) {
 				t.Fatalf("%d verdicts, want %d: %+v", len(vs), len(tt.fields), vs)
 			}
 			for i, v := range vs {
+				if strings.Contains(tt.config, "extensions:") && (len(v.Warnings) == 0 || !strings.Contains(v.Warnings[len(v.Warnings)-1], "no effect from Talos 1.10")) {
+					t.Errorf("install.extensions must be warned about: %+v", v.Warnings)
+				}
 				if v.Source != tt.fields[i] || v.Safe != tt.safe[i] {
 					t.Errorf("verdict %d: %s safe=%v, want %s safe=%v (%s)", i, v.Source, v.Safe, tt.fields[i], tt.safe[i], v.Problem)
 				}
