@@ -152,16 +152,22 @@ func lookup(doc *yaml.Node, path []any) *yaml.Node {
 }
 
 // pathAt returns the dotted path of the node at line under n: the scalar
-// whose text is value when given (a bad value), else the first key there.
-func pathAt(n *yaml.Node, line int, value string) string {
+// whose text is value when given (a bad value); else, with container, the
+// list or mapping that starts there (a value of the wrong kind); else the
+// first key there.
+func pathAt(n *yaml.Node, line int, value string, container ...bool) string {
 	if n == nil || line <= 0 {
 		return ""
 	}
+	wantContainer := len(container) > 0 && container[0]
 	var keyPath, valuePath []any
 	found := false
 	var walk func(n *yaml.Node, path []any)
 	walk = func(n *yaml.Node, path []any) {
 		if n.Line == line && n.Kind == yaml.ScalarNode && value != "" && n.Value == value && valuePath == nil {
+			valuePath, found = path, true
+		}
+		if wantContainer && n.Line == line && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && valuePath == nil && len(path) > 0 {
 			valuePath, found = path, true
 		}
 		switch n.Kind {
@@ -221,7 +227,7 @@ func kindName(n *yaml.Node) string {
 var (
 	lineMsg      = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type schematic\.(\w+)$`)
-	cannotDecode = regexp.MustCompile("^cannot unmarshal (!!\\w+) `([^`]*)` into (.+)$")
+	cannotDecode = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `([^`]*)`)? into (.+)$")
 )
 
 // typePaths names where each Go type lives in a schematic, for messages.
@@ -269,6 +275,14 @@ func convertMessage(msg string, doc *yaml.Node) *FieldError {
 	if m := cannotDecode.FindStringSubmatch(fe.Msg); m != nil {
 		fe.Field = pathAt(doc, fe.Line, m[2])
 		switch {
+		case m[2] == "" && (m[1] == "!!seq" || m[1] == "!!map"):
+			fe.Field = pathAt(doc, fe.Line, "", true)
+			got := map[string]string{"!!seq": "a list", "!!map": "a mapping"}[m[1]]
+			want := "a mapping"
+			if strings.HasPrefix(m[3], "[]") {
+				want = "a list"
+			}
+			fe.Msg = fmt.Sprintf("want %s, got %s", want, got)
 		case m[3] == "uint8":
 			fe.Msg = fmt.Sprintf("%s is out of range: META keys are 0-255 (uint8)", m[2])
 		case m[3] == "uint":

@@ -22,6 +22,8 @@ func TestParseErrors(t *testing.T) {
 		{"bootloader auto", "customization:\n  bootloader: auto\n", 2, "customization.bootloader", "unknown bootloader; one of none, dual-boot, sd-boot, grub"},
 		{"args not a list", "customization:\n  extraKernelArgs: console=ttyS0\n", 2, "customization.extraKernelArgs", "want a list"},
 		{"sector size text", "customization:\n  diskImage:\n    sectorSize: big\n", 3, "customization.diskImage.sectorSize", "not a valid sector size"},
+		{"customization as a list", "customization: []\n", 1, "customization", "want a mapping, got a list"},
+		{"args as a mapping", "customization:\n  extraKernelArgs:\n    a: 1\n", 3, "customization.extraKernelArgs", "want a list, got a mapping"},
 		{"malformed flow", "customization:\n  extraKernelArgs: [a, b\n", 3, "", "did not find expected"},
 		{"bad indentation", "customization:\n  extraKernelArgs:\n  - a\n - b\n", 4, "", ""},
 		{"duplicate key", "customization: {}\ncustomization: {}\n", 2, "", "already defined"},
