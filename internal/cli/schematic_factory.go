@@ -129,7 +129,7 @@ func NewCmdSchematicGet(f *Factory, runF func(*SchematicGetOptions) error) *cobr
 		Short: "Print the schematic behind an ID (local store, or GET /schematics/ID)",
 		Long: `get prints the canonical schematic stored under an ID: from the local store,
 or with --online from the factory.`,
-		Example: `  tailos schematic get 077514df2c1b6436460bc60faabc976687b16193b8a1290fda4366c69024fec2
+		Example: `  tailos schematic get 4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b
   tailos schematic get --online 376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

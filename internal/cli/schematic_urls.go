@@ -36,7 +36,7 @@ methods the platform supports: disk images with the version's compression
 and UKI; for a schematic with a board overlay (single-board computers), the
 board image. The platform, architecture, secure boot and Talos version are
 checked against the factory's platform table. No network is used.`,
-		Example: `  tailos schematic urls --talos v1.14.1 --platform metal --arch amd64 --id 077514df2c1b6436460bc60faabc976687b16193b8a1290fda4366c69024fec2
+		Example: `  tailos schematic urls --talos v1.14.1 --platform metal --arch amd64 --id 4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b
   tailos schematic urls --talos v1.14.1 --platform aws --arch arm64 schematic.yaml
   tailos schematic urls --talos v1.14.1 --platform metal --arch amd64 --secureboot --factory https://factory.example.com schematic.yaml -o json`,
 		Args: cobra.MaximumNArgs(1),

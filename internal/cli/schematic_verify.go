@@ -36,7 +36,7 @@ The empty-schematic installer (what talosctl upgrade uses without --image),
 ghcr.io/siderolabs/installer and other non-factory installers are unsafe.
 
 Exit status: 0 safe, 1 not safe or not provable, 2 bad input.`,
-		Example: `  tailos schematic verify factory.talos.dev/metal-installer/077514df2c1b6436460bc60faabc976687b16193b8a1290fda4366c69024fec2:v1.14.1
+		Example: `  tailos schematic verify factory.talos.dev/metal-installer/4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b:v1.14.1
   tailos schematic verify controlplane.yaml
   tailos schematic verify --online worker.yaml -o json`,
 		Args: cobra.ExactArgs(1),
