@@ -131,14 +131,7 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 
 // Load classifies one file — talhelper talconfig, whole machine config, or
 // patch — and returns the node configurations it describes.
-func (l *Loader) Load(file string, data []byte) (units []Unit, err error) {
-	// machinery's decoder recovers from yaml panics; the rest of the path
-	// must not let arbitrary bytes crash the linter either.
-	defer func() {
-		if p := recover(); p != nil {
-			units, err = nil, &InputError{File: file, Err: fmt.Errorf("cannot load: %v", p)}
-		}
-	}()
+func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 	docs, err := parseDocs(data)
 	if err != nil {
 		// Not YAML at all may still be a JSON6902 patch in JSON.
