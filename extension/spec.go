@@ -10,6 +10,8 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/tailos/tailos/internal/yamlprune"
 )
 
 // Paths inside the image, fixed by Talos: specs are read from
@@ -128,7 +130,7 @@ func marshalPruned(v any) ([]byte, error) {
 	if err := n.Encode(v); err != nil {
 		return nil, err
 	}
-	prune(&n)
+	yamlprune.Prune(&n, yamlprune.Options{DropFalse: true})
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -139,42 +141,6 @@ func marshalPruned(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// prune drops mapping entries whose value is null, "", false, or an empty
-// list or map (after pruning), reporting whether n itself became empty.
-func prune(n *yaml.Node) bool {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			prune(c)
-		}
-		return false
-	case yaml.MappingNode:
-		kept := n.Content[:0]
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if !prune(n.Content[i+1]) {
-				kept = append(kept, n.Content[i], n.Content[i+1])
-			}
-		}
-		n.Content = kept
-		return len(kept) == 0
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			prune(c)
-		}
-		return len(n.Content) == 0
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return true
-		case "!!bool":
-			return n.Value == "false"
-		case "!!str":
-			return n.Value == ""
-		}
-	}
-	return false
 }
 
 // normalizeSpec maps empty slices to nil so that DeepEqual compares meaning.

@@ -6,7 +6,9 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/encoder"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
+
+	"github.com/tailos/tailos/internal/yamlprune"
 )
 
 // EncodeDocuments writes documents as one multi-document YAML patch: the
@@ -30,7 +32,7 @@ func EncodeDocuments(header string, docs []config.Document) ([]byte, error) {
 		if err := yaml.Unmarshal(out, &n); err != nil {
 			return nil, fmt.Errorf("re-reading %s: %w", d.Kind(), err)
 		}
-		prune(&n)
+		yamlprune.Prune(&n, yamlprune.Options{}) // false is meant: kubespan enabled: false
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
@@ -44,33 +46,6 @@ func EncodeDocuments(header string, docs []config.Document) ([]byte, error) {
 		}
 	}
 	return buf.Bytes(), nil
-}
-
-// prune removes mapping entries whose value is null, an empty string, or
-// an empty mapping or list (after pruning), and reports whether n is empty.
-// false and 0 are kept: they are meant (e.g. kubespan enabled: false).
-func prune(n *yaml.Node) bool {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			prune(c)
-		}
-		return false
-	case yaml.MappingNode:
-		kept := n.Content[:0]
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if !prune(n.Content[i+1]) {
-				kept = append(kept, n.Content[i], n.Content[i+1])
-			}
-		}
-		n.Content = kept
-		return len(kept) == 0
-	case yaml.SequenceNode:
-		return len(n.Content) == 0
-	case yaml.ScalarNode:
-		return n.Tag == "!!null" || (n.Tag == "!!str" && n.Value == "")
-	}
-	return false
 }
 
 // Patch is the node's patch file content.
