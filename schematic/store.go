@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tailos/tailos/render"
 )
 
 // ErrNotFound is returned when a schematic ID is unknown to a resolver.
@@ -56,7 +58,7 @@ func (st Store) Save(s *Schematic) (id, path string, err error) {
 		return "", "", err
 	}
 	path = st.Path(id)
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := render.WriteFileAtomic(path, data, true); err != nil {
 		return "", "", fmt.Errorf("saving schematic %s: %w", id, err)
 	}
 	return id, path, nil
@@ -92,30 +94,4 @@ func (st Store) Lookup(_ context.Context, id string) (*Schematic, error) {
 		return nil, fmt.Errorf("%s: content hashes to %s, not to its name; the file was edited by hand, delete it and recreate the schematic", path, got)
 	}
 	return s, nil
-}
-
-// writeFileAtomic writes through a temporary file in the same directory, so
-// readers see the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
