@@ -53,15 +53,19 @@ func BuildFix(m *rules.Config, findings []rules.Finding) ([]byte, error) {
 		del := map[string]any{}
 		set := map[string]any{}
 		for _, e := range fields[ref] {
-			if e.Replace {
+			if e.Replace || e.Delete {
 				setPath(del, e.Path, map[string]any{"$patch": "delete"})
 			}
-			mergePath(set, e.Path, e.Value)
+			if !e.Delete {
+				mergePath(set, e.Path, e.Value)
+			}
 		}
 		if len(del) > 0 {
 			docs = append(docs, docHeader(ref, del))
 		}
-		docs = append(docs, docHeader(ref, set))
+		if len(set) > 0 {
+			docs = append(docs, docHeader(ref, set))
+		}
 	}
 	var buf bytes.Buffer
 	for i, d := range docs {

@@ -29,6 +29,8 @@ type Options struct {
 	TailnetDomain string
 	// Schematics maps known schematic IDs to their official extensions.
 	Schematics map[string][]string
+	// TalosVersion is the target Talos version when known (v1.13.0).
+	TalosVersion string
 }
 
 // CheckConfig runs every rule on cfg and returns the findings, with lines

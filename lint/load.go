@@ -33,6 +33,8 @@ type Unit struct {
 	Kind string
 	// Schematics the input defines (talhelper node schematics).
 	Schematics map[string][]string
+	// TalosVersion is the version the input targets, when it says.
+	TalosVersion string
 }
 
 // InputError is bad input: it names the file (and line when known).

@@ -16,6 +16,9 @@ import (
 // (research/talos.md §1.5).
 var factoryInstaller = regexp.MustCompile(`^[^/]+(?:/[^/]+)*?/(?:installer|[a-z0-9-]+-installer)(?:-secureboot)?/([0-9a-f]{64})(?:[:@].*)?$`)
 
+// imageTag is an installer's Talos version tag.
+var imageTag = regexp.MustCompile(`:(v\d+\.\d+\.\d+)(?:@.*)?$`)
+
 // SchematicID returns the schematic ID of an Image Factory installer
 // reference, or "" when ref is not one.
 func SchematicID(ref string) string {
@@ -56,6 +59,9 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	}
 	if c.TailnetDomain == "" {
 		c.TailnetDomain = tailnetDomain(c)
+	}
+	if opts.TalosVersion != "" {
+		c.TalosVersion = opts.TalosVersion
 	}
 	c.Mode, c.ModeReason = InferMode(c, opts.Mode)
 	return c
@@ -102,6 +108,11 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 		}
 	}
 	in.FromInput = in.Image != "" && (!opts.Partial || bytes.Contains(opts.Source, []byte(in.Image)))
+	if in.FromInput {
+		if m := imageTag.FindStringSubmatch(in.Image); m != nil {
+			c.TalosVersion = m[1]
+		}
+	}
 	if !in.FromInput {
 		return
 	}
@@ -136,7 +147,11 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 		}
 	}
 	c.CertSANs = m.Security().CertSANs()
-	for _, d := range m.Network().Devices() {
+	for i, d := range m.Network().Devices() {
+		if d.Interface() == "tailscale0" && c.TailscaleLink == nil {
+			loc := rules.Loc{Doc: rules.DocV1Alpha1, Path: []string{"machine", "network", "interfaces", itoa(i), "interface"}}
+			c.TailscaleLink = &loc
+		}
 		c.Addresses = append(c.Addresses, parsePrefixes(d.Addresses())...)
 		if d.MTU() > c.LinkMTU {
 			c.LinkMTU = d.MTU()
@@ -148,6 +163,14 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 }
 
 func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
+	if kinds["KubeNodeConfig"] {
+		guard(func() {
+			if raw := cfg.RawV1Alpha1(); raw != nil && raw.MachineConfig != nil && raw.MachineConfig.MachineKubelet != nil &&
+				raw.MachineConfig.MachineKubelet.KubeletNodeIP != nil {
+				c.LegacyNodeIP = raw.MachineConfig.MachineKubelet.KubeletNodeIP.KubeletNodeIPValidSubnets
+			}
+		})
+	}
 	if n := cfg.K8sNodeConfig(); n != nil && n.NodeIP() != nil {
 		c.NodeIP.Values = n.NodeIP().ValidSubnets()
 	}
@@ -205,6 +228,10 @@ func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 		}
 	})
 	for _, l := range cfg.NetworkCommonLinkConfigs() {
+		if l.Name() == "tailscale0" && c.TailscaleLink == nil {
+			loc := rules.At(rules.DocRef{Kind: "LinkConfig", Name: "tailscale0"}, "name")
+			c.TailscaleLink = &loc
+		}
 		for _, a := range l.Addresses() {
 			c.Addresses = append(c.Addresses, a.Address())
 		}

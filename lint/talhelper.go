@@ -147,9 +147,17 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			}
 			cfg = next
 		}
-		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics})
+		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics, TalosVersion: talosVersion(tc.TalosVersion)})
 	}
 	return units, nil
+}
+
+// talosVersion keeps a literal version (not an envsubst placeholder).
+func talosVersion(v string) string {
+	if imageTag.MatchString(":" + v) {
+		return v
+	}
+	return ""
 }
 
 func (l *Loader) note(s string) {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -61,6 +62,8 @@ type Edit struct {
 	Path    []string
 	Value   any
 	Replace bool
+	// Delete removes the field instead of setting it.
+	Delete bool
 }
 
 // SetEnv is an Edit setting an environment entry.
@@ -104,8 +107,18 @@ type Config struct {
 	// InstallExtensions lists deprecated machine.install.extensions images.
 	InstallExtensions []string
 
+	// TalosVersion is the target Talos version (v1.13.0) when the input
+	// says (talhelper talosVersion, the install image tag), else "".
+	TalosVersion string
+
 	NodeIP Subnets // kubelet node IP selection
-	Etcd   Subnets // etcd advertisedSubnets (control planes only)
+	// LegacyNodeIP is the v1alpha1 machine.kubelet.nodeIP.validSubnets when
+	// a KubeNodeConfig document shadows it.
+	LegacyNodeIP []string
+	// TailscaleLink is set when the config declares tailscale0 as a Talos
+	// network link (which tailscaled owns).
+	TailscaleLink *Loc
+	Etcd          Subnets // etcd advertisedSubnets (control planes only)
 
 	// Addresses are the node's statically configured addresses.
 	Addresses []netip.Prefix
@@ -144,6 +157,22 @@ type InstallInfo struct {
 	// (the empty schematic, or a schematic given to the linter).
 	SchematicKnown bool
 	Extensions     []string
+}
+
+// TalosBefore reports whether the known Talos version is older than
+// major.minor; false when unknown.
+func (c *Config) TalosBefore(major, minor int) bool {
+	v := strings.TrimPrefix(c.TalosVersion, "v")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma < major || ma == major && mi < minor
 }
 
 // HasExtension reports whether the known schematic has the extension.

@@ -19,6 +19,13 @@ var _ = register(&Rule{
 		if c.LegacyAuthEnv == nil {
 			return nil
 		}
+		if c.TalosBefore(1, 7) {
+			return []Result{{
+				Severity: sev(Info),
+				Message:  "machine.files writes /var/etc/tailscale/auth.env: read by Talos " + c.TalosVersion + ", ignored once the node is upgraded to 1.7 or later",
+				At:       *c.LegacyAuthEnv,
+			}}
+		}
 		return []Result{{
 			Message: "machine.files writes /var/etc/tailscale/auth.env, which the tailscale extension has not read since Talos 1.7",
 			At:      *c.LegacyAuthEnv,

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/tailos/tailos/mtu"
@@ -14,12 +15,14 @@ var _ = register(&Rule{
 	Why: "TS_DEBUG_MTU sets tailscale0's MTU once, at TUN creation. Above the underlay MTU minus WireGuard's overhead " +
 		"(80 bytes over IPv6, 60 over IPv4) every full-size packet is fragmented or dropped: handshakes and small " +
 		"requests work, bulk TCP stalls. Below 1280 Linux removes IPv6 from the link, and tailscale0 carries the " +
-		"node's fd7a:115c:a1e0:: address. tailscaled accepts only a base-10 integer.",
+		"node's fd7a:115c:a1e0:: address. tailscaled accepts only a base-10 unsigned integer: anything else makes it " +
+		"exit at start (envknob log.Fatalf), so ext-tailscale restarts in a loop.",
 	Sources: []string{
 		"research/tailscale.md §1.4 TS_DEBUG_MTU, default 1280, wgHeaderLen",
+		"tailscale.com@v1.96.5 envknob/envknob.go LookupUintSized (log.Fatalf on a bad value), net/tstun/mtu.go DefaultTUNMTU",
 		"DESIGN.md trap table \"MTU\"; tailos mtu package (Check, FromUnderlay)",
 	},
-	Fix: "Set TS_DEBUG_MTU to the underlay MTU minus 80 (1420 on a 1500-byte LAN; `tailos mtu` computes it), not " +
+	Fix: "Set TS_DEBUG_MTU to the underlay MTU minus 80 (1420 on a 1500-byte LAN; `tailos mtu calc` computes it), not " +
 		"below 1280; or remove it to keep the safe default 1280.",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
@@ -33,26 +36,41 @@ var _ = register(&Rule{
 		at := AtEnv("TS_DEBUG_MTU")
 		tun, err := mtu.ParseDebugMTU(v)
 		if err != nil {
-			return []Result{{Message: err.Error(), At: at, Edits: []Edit{DeleteEnv("TS_DEBUG_MTU")}}}
-		}
-		underlay, assumed := c.LinkMTU, ""
-		if underlay == 0 {
-			underlay, assumed = 1500, " (underlay assumed 1500: no link MTU in the config)"
+			return []Result{{Message: err.Error() + " (ext-tailscale restarts in a loop)", At: at, Edits: []Edit{DeleteEnv("TS_DEBUG_MTU")}}}
 		}
 		family := mtu.Family(0) // IPv6 assumed: the worst case
 		if len(c.Addresses) > 0 && !hasIPv6(c.Addresses) {
 			family = mtu.IPv4
 		}
+		// The tailnet always carries IPv6 (every node has an fd7a:115c:a1e0::
+		// address), so 1280 is the floor whatever the underlay family.
+		const tailnetIPv6 = true
+		underlay := c.LinkMTU // 0: unknown, only the absolute checks run
 		var out []Result
-		for _, p := range mtu.Check(tun, underlay, family, true) {
-			r := Result{Message: p.Message + assumed, At: at}
-			if res, err := mtu.FromUnderlay(underlay, family, true); err == nil && res.TUN != tun {
-				r.Edits = []Edit{SetEnv("TS_DEBUG_MTU", strconv.Itoa(res.TUN))}
+		for _, p := range mtu.Check(tun, underlay, family, tailnetIPv6) {
+			r := Result{Message: p.Message, At: at}
+			if underlay != 0 {
+				res, err := mtu.FromUnderlay(underlay, family, tailnetIPv6)
+				// Suggest a value only when it is itself sound: not below the
+				// IPv6 minimum and fitting the underlay.
+				if err == nil && len(res.Warnings) == 0 && res.TUN != tun {
+					r.Edits = []Edit{SetEnv("TS_DEBUG_MTU", strconv.Itoa(res.TUN))}
+				}
 			}
 			if p.Code == mtu.CodeAboveMax {
 				r.Severity = sev(Warning)
 			}
 			out = append(out, r)
+		}
+		if underlay == 0 && tun > mtu.TailscaleDefault && len(out) == 0 {
+			// Without a link MTU nothing proves the value wrong, but it is
+			// only right on an underlay of at least this size.
+			out = append(out, Result{
+				Severity: sev(Info),
+				Message: fmt.Sprintf("TS_DEBUG_MTU=%d needs an underlay MTU of at least %d (%d over IPv4); the config states no link MTU, so check the interface tailscaled sends on",
+					tun, mtu.WireSize(tun, mtu.IPv6), mtu.WireSize(tun, mtu.IPv4)),
+				At: at,
+			})
 		}
 		return out
 	},

@@ -132,7 +132,7 @@ func checkRun(opts *CheckOptions) error {
 		}
 		m := lint.BuildModel(u.Config, lint.Options{
 			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial,
-			TailnetDomain: opts.TailnetDomain, Schematics: schematics,
+			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion,
 		})
 		fs := lint.Check(m, u.Source)
 		findings = append(findings, fs...)

@@ -1,0 +1,61 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tailos/tailos/lint"
+)
+
+// TestTS080Underlay pins what TS080 says with and without a known underlay:
+// no 1500-byte LAN is assumed, no fix below 1280 is offered, and a bad
+// value is reported as fatal for tailscaled.
+func TestTS080Underlay(t *testing.T) {
+	link := func(mtu string) string {
+		return "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: " + mtu + "\n        addresses: [192.168.1.10/24]\n"
+	}
+	tests := []struct {
+		name     string
+		input    string
+		severity string // "" = no finding
+		contains string
+		fix      string // expected TS_DEBUG_MTU value of the fix, "" = none
+	}{
+		{"unknown underlay, 1500", envWith("TS_DEBUG_MTU=1500"), "info", "at least 1580", ""},
+		{"unknown underlay, 1280", envWith("TS_DEBUG_MTU=1280"), "", "", ""},
+		{"known 1500, 1500", docs(envWith("TS_DEBUG_MTU=1500"), link("1500")), "error", "1560 bytes on a 1500-byte underlay", "1440"},
+		{"known 1500, 1440 over IPv4", docs(envWith("TS_DEBUG_MTU=1440"), link("1500")), "", "", ""},
+		{"small underlay: no fix below 1280", docs(envWith("TS_DEBUG_MTU=1400"), link("1300")), "error", "1300-byte underlay", ""},
+		{"below the IPv6 minimum", envWith("TS_DEBUG_MTU=1200"), "error", "below 1280", ""},
+		{"not a number", envWith("TS_DEBUG_MTU=auto"), "error", "exits", ""},
+	}
+	l := lint.NewLoader(nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, fs, _ := check(t, l, "ts080.yaml", tt.input, lint.Options{})
+			res := only(fs, "TS080")
+			if tt.severity == "" {
+				if len(res) != 0 {
+					t.Fatalf("want no finding, got %+v", res)
+				}
+				return
+			}
+			if len(res) == 0 {
+				t.Fatalf("want a %s finding, got none", tt.severity)
+			}
+			f := res[0]
+			if f.Severity.String() != tt.severity || !strings.Contains(f.Message, tt.contains) {
+				t.Errorf("got %s %q, want %s containing %q", f.Severity, f.Message, tt.severity, tt.contains)
+			}
+			var fix string
+			for _, e := range f.Edits {
+				if e.EnvKey == "TS_DEBUG_MTU" {
+					fix = e.EnvValue
+				}
+			}
+			if fix != tt.fix {
+				t.Errorf("fix TS_DEBUG_MTU=%q, want %q", fix, tt.fix)
+			}
+		})
+	}
+}
