@@ -7,6 +7,10 @@ import (
 	"github.com/tailos/tailos/mtu"
 )
 
+// ethernetMTU is the common Ethernet MTU: a TS_DEBUG_MTU that needs more is
+// worth a note even when the config states no link MTU.
+const ethernetMTU = 1500
+
 var _ = register(&Rule{
 	ID:       "TS080",
 	Title:    "TS_DEBUG_MTU does not fit the underlay or drops IPv6",
@@ -62,9 +66,9 @@ var _ = register(&Rule{
 			}
 			out = append(out, r)
 		}
-		if underlay == 0 && tun > mtu.TailscaleDefault && len(out) == 0 {
-			// Without a link MTU nothing proves the value wrong, but it is
-			// only right on an underlay of at least this size.
+		if underlay == 0 && mtu.WireSize(tun, mtu.IPv6) > ethernetMTU && len(out) == 0 {
+			// Without a link MTU nothing proves the value wrong, but it needs
+			// jumbo frames, which the config does not show.
 			out = append(out, Result{
 				Severity: sev(Info),
 				Message: fmt.Sprintf("TS_DEBUG_MTU=%d needs an underlay MTU of at least %d (%d over IPv4); the config states no link MTU, so check the interface tailscaled sends on",
