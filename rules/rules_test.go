@@ -123,6 +123,7 @@ var cases = []ruleCase{
 	{rule: "TS131", bad: envWith("TS_USERSPACE=true"), good: envWith("TS_USERSPACE=false")},
 	{rule: "TS132", bad: envWith("TS_CLIENT_ID=k1"), good: esc("TS_CLIENT_ID=k1", "TS_CLIENT_SECRET=file:/var/lib/tailscale/s", "TS_AUTH_ONCE=true")},
 	{rule: "TS132", bad: envWith("TS_LOCAL_ADDR_PORT=0.0.0.0"), good: envWith("TS_LOCAL_ADDR_PORT=127.0.0.1:9002")},
+	{rule: "TS132", bad: envWith("TS_EXTRA_ARGS=--exit-node-allow-lan-access"), good: envWith("TS_EXTRA_ARGS=--exit-node=100.64.0.1 --exit-node-allow-lan-access")},
 	{rule: "TS133", bad: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:1bad"), good: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:good-1")},
 	{rule: "TS133", bad: envWith("TS_EXTRA_ARGS=--advertise-tags=talos"), good: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:talos"), severity: "warning"},
 	{rule: "TS134", bad: envWith("TS_HOSTNAME=cp_1"), good: envWith("TS_HOSTNAME=cp-1")},

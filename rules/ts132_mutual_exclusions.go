@@ -10,11 +10,13 @@ var _ = register(&Rule{
 	Title:    "containerboot rejects this combination of variables",
 	Severity: Error,
 	Topic:    TopicFlags,
-	Why: "containerboot validates its environment at start and exits on these combinations; Talos restarts it " +
-		"forever and the node never joins.",
+	Why: "containerboot validates its environment at start and exits on these combinations (and the tailscale CLI " +
+		"rejects --exit-node-allow-lan-access without --exit-node); Talos restarts the service forever and the node " +
+		"never joins.",
 	Sources: []string{
 		"research/tailscale.md §1.3 \"Mutual exclusions enforced by validate()\" (cmd/containerboot/settings.go)",
 		"research/tailscale.md §1.1 TS_EXPERIMENTAL_VERSIONED_CONFIG_DIR, TS_HEALTHCHECK_ADDR_PORT",
+		"research/tailscale.md §3.3 (--exit-node-allow-lan-access needs --exit-node)",
 	},
 	Fix: "Keep one authentication method (TS_AUTHKEY, or TS_CLIENT_ID with TS_CLIENT_SECRET or TS_ID_TOKEN), and " +
 		"drop the other variables named in the message.",
@@ -52,6 +54,12 @@ var _ = register(&Rule{
 		}
 		if set("TS_HEALTHCHECK_ADDR_PORT") && parseBool(t.Get("TS_ENABLE_HEALTH_CHECK")) {
 			add("TS_HEALTHCHECK_ADDR_PORT", "TS_HEALTHCHECK_ADDR_PORT cannot be set together with TS_ENABLE_HEALTH_CHECK")
+		}
+		args := t.ExtraArgs()
+		if on, _ := args.Bool("exit-node-allow-lan-access"); on {
+			if f, ok := args.Find("exit-node"); !ok || f.Value == "" {
+				add("TS_EXTRA_ARGS", "--exit-node-allow-lan-access can only be used with --exit-node")
+			}
 		}
 		if set("TS_EXPERIMENTAL_VERSIONED_CONFIG_DIR") {
 			var clash []string

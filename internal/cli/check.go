@@ -110,7 +110,7 @@ func checkRun(opts *CheckOptions) error {
 	if opts.Base != "" {
 		base, err = configloader.NewFromFile(opts.Base)
 		if err != nil {
-			return BadInput(fmt.Errorf("check --base %s: %w", opts.Base, err))
+			return BadInput(fmt.Errorf("check --base %s: %s", opts.Base, rules.Mask(err.Error())))
 		}
 	}
 	progress := opts.IO.Progress()
@@ -118,7 +118,8 @@ func checkRun(opts *CheckOptions) error {
 	loader := lint.NewLoader(base)
 	units, err := loader.LoadPaths(opts.Paths)
 	if err != nil {
-		return BadInput(err)
+		// Loader errors can quote the input; keys stay masked.
+		return BadInput(errors.New(rules.Mask(err.Error())))
 	}
 	progress.Step("checking %d configuration(s)", len(units))
 
@@ -147,7 +148,11 @@ func checkRun(opts *CheckOptions) error {
 			}
 		}
 	}
-	rep := report.New(findings, inputs, loader.Notes)
+	notes := make([]string, len(loader.Notes))
+	for i, n := range loader.Notes {
+		notes[i] = rules.Mask(n)
+	}
+	rep := report.New(findings, inputs, notes)
 
 	if opts.Fix != "" {
 		if err := writeFix(opts, fixes); err != nil {
