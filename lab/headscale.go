@@ -1,0 +1,315 @@
+package lab
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Headscale is the lab's control server, running in its own namespace.
+type Headscale struct {
+	Bin    string
+	Dir    string
+	Netns  string
+	Addr   string // underlay address it listens on
+	URL    string // server_url, what nodes use as --login-server
+	cmd    *exec.Cmd
+	done   chan struct{}
+	logf   *os.File
+	config string
+}
+
+const headscalePort = 8080
+
+// headscaleConfig is a minimal Headscale 0.27 configuration: plain HTTP on the
+// lab underlay, the embedded DERP server (nodes reach it over plain HTTP
+// thanks to TS_DEBUG_USE_DERP_HTTP) and no outside DERP map, the policy
+// from a file, sqlite state in the lab directory.
+func headscaleConfig(dir, addr string) string {
+	p := func(name string) string { return strconv.Quote(filepath.Join(dir, name)) }
+	return fmt.Sprintf(`server_url: http://%[1]s:%[2]d
+listen_addr: %[1]s:%[2]d
+metrics_listen_addr: 127.0.0.1:9090
+grpc_listen_addr: 127.0.0.1:50443
+noise:
+  private_key_path: %[3]s
+prefixes:
+  v4: 100.64.0.0/10
+  v6: fd7a:115c:a1e0::/48
+  allocation: sequential
+derp:
+  server:
+    enabled: true
+    region_id: 999
+    region_code: lab
+    region_name: tailos lab
+    stun_listen_addr: %[1]s:3478
+    private_key_path: %[4]s
+    automatically_add_embedded_derp_region: true
+    ipv4: %[1]s
+  urls: []
+  paths: []
+  auto_update_enabled: false
+disable_check_updates: true
+ephemeral_node_inactivity_timeout: 30m
+database:
+  type: sqlite
+  sqlite:
+    path: %[5]s
+    write_ahead_log: true
+log:
+  level: info
+  format: text
+policy:
+  mode: file
+  path: %[6]s
+dns:
+  magic_dns: true
+  base_domain: lab.tailnet
+  override_local_dns: false
+  nameservers:
+    global: []
+unix_socket: %[7]s
+unix_socket_permission: "0770"
+logtail:
+  enabled: false
+`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"))
+}
+
+// Start writes the configuration and policy and starts `headscale serve`
+// inside the namespace, then waits until it answers HTTP.
+func (h *Headscale) Start(ctx context.Context, policy []byte) error {
+	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
+		return err
+	}
+	h.URL = fmt.Sprintf("http://%s:%d", h.Addr, headscalePort)
+	h.config = filepath.Join(h.Dir, "config.yaml")
+	if err := os.WriteFile(h.config, []byte(headscaleConfig(h.Dir, h.Addr)), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(h.Dir, "policy.hujson"), policy, 0o600); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(filepath.Join(h.Dir, "headscale.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	h.logf = logf
+	cmd := exec.Command("nsenter", "--net="+NetnsPath(h.Netns), "--", h.Bin, "serve", "-c", h.config)
+	cmd.Dir = h.Dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting headscale: %w", err)
+	}
+	h.cmd = cmd
+	h.done = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(h.done) }()
+	return h.waitReady(ctx, 30*time.Second)
+}
+
+// PID is the headscale process id (0 when not running).
+func (h *Headscale) PID() int {
+	if h.cmd == nil || h.cmd.Process == nil {
+		return 0
+	}
+	return h.cmd.Process.Pid
+}
+
+func (h *Headscale) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var lastErr error
+	for {
+		lastErr = h.health()
+		if lastErr == nil {
+			if _, err := os.Stat(filepath.Join(h.Dir, "headscale.sock")); err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-h.done:
+			return fmt.Errorf("headscale exited; see %s", filepath.Join(h.Dir, "headscale.log"))
+		case <-ctx.Done():
+			return fmt.Errorf("headscale not ready after %s: %v; see %s", timeout, lastErr, filepath.Join(h.Dir, "headscale.log"))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// health asks GET /health over a connection opened inside the lab
+// namespace (an http.Client would dial from another thread, and through
+// any proxy the environment names).
+func (h *Headscale) health() error {
+	var c net.Conn
+	err := InNetns(h.Netns, func() error {
+		var err error
+		c, err = net.DialTimeout("tcp", net.JoinHostPort(h.Addr, strconv.Itoa(headscalePort)), time.Second)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	fmt.Fprintf(c, "GET /health HTTP/1.0\r\nHost: %s\r\n\r\n", h.Addr)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s", resp.Status)
+	}
+	return nil
+}
+
+// Stop terminates headscale, killing it after a grace period.
+func (h *Headscale) Stop() {
+	if h.cmd == nil {
+		return
+	}
+	stopProcess(h.cmd.Process.Pid, h.done, 5*time.Second)
+	if h.logf != nil {
+		h.logf.Close()
+	}
+	h.cmd = nil
+}
+
+// CLI runs the headscale command line against the running server (over its
+// unix socket) and returns stdout.
+func (h *Headscale) CLI(ctx context.Context, args ...string) ([]byte, error) {
+	full := append([]string{"-c", h.config}, args...)
+	cmd := exec.CommandContext(ctx, h.Bin, full...)
+	cmd.Dir = h.Dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("headscale %s: %w: %s", redactArgs(args), err, strings.TrimSpace(stderr.String()+" "+stdout.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// redactArgs hides pre-auth keys in error messages.
+func redactArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if strings.HasPrefix(a, "hskey-") || (len(a) >= 32 && !strings.Contains(a, "/")) {
+			a = MaskSecret(a)
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
+
+// MaskSecret shows only the start of a key.
+func MaskSecret(s string) string {
+	if len(s) <= 8 {
+		return "****"
+	}
+	return s[:6] + "…(masked)"
+}
+
+// HSUser is a Headscale user.
+type HSUser struct {
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+}
+
+// CreateUser creates a user and returns it.
+func (h *Headscale) CreateUser(ctx context.Context, name string) (HSUser, error) {
+	out, err := h.CLI(ctx, "users", "create", name, "-o", "json")
+	if err != nil {
+		return HSUser{}, err
+	}
+	var u HSUser
+	if err := json.Unmarshal(out, &u); err != nil {
+		return HSUser{}, fmt.Errorf("headscale users create: %w", err)
+	}
+	return u, nil
+}
+
+// CreateAuthKey creates a reusable pre-auth key for user (Headscale 0.27
+// takes the user's ID) valid for expiry.
+func (h *Headscale) CreateAuthKey(ctx context.Context, user HSUser, expiry time.Duration) (string, error) {
+	out, err := h.CLI(ctx, "preauthkeys", "create", "--user", strconv.FormatUint(user.ID, 10), "--reusable", "--expiration", expiry.String(), "-o", "json")
+	if err != nil {
+		return "", err
+	}
+	var k struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(out, &k); err != nil || k.Key == "" {
+		return "", fmt.Errorf("headscale preauthkeys create: no key in output (%v)", err)
+	}
+	return k.Key, nil
+}
+
+// ExpireAuthKey expires a pre-auth key now (a revoked key, as far as
+// clients can tell).
+func (h *Headscale) ExpireAuthKey(ctx context.Context, user HSUser, key string) error {
+	_, err := h.CLI(ctx, "preauthkeys", "expire", "--user", strconv.FormatUint(user.ID, 10), key)
+	return err
+}
+
+// HSNode is a device as Headscale lists it.
+type HSNode struct {
+	ID              uint64   `json:"id"`
+	MachineKey      string   `json:"machine_key"`
+	NodeKey         string   `json:"node_key"`
+	Name            string   `json:"name"`
+	GivenName       string   `json:"given_name"`
+	IPAddresses     []string `json:"ip_addresses"`
+	Online          bool     `json:"online"`
+	ApprovedRoutes  []string `json:"approved_routes"`
+	AvailableRoutes []string `json:"available_routes"`
+	SubnetRoutes    []string `json:"subnet_routes"`
+	ValidTags       []string `json:"valid_tags"`
+	User            struct {
+		Name string `json:"name"`
+	} `json:"user"`
+}
+
+// Nodes lists every device Headscale knows.
+func (h *Headscale) Nodes(ctx context.Context) ([]HSNode, error) {
+	out, err := h.CLI(ctx, "nodes", "list", "-o", "json")
+	if err != nil {
+		return nil, err
+	}
+	var ns []HSNode
+	if s := strings.TrimSpace(string(out)); s == "" || s == "null" {
+		return nil, nil
+	}
+	if err := json.Unmarshal(out, &ns); err != nil {
+		return nil, fmt.Errorf("headscale nodes list: %w", err)
+	}
+	return ns, nil
+}
+
+// stopProcess sends SIGTERM to pid (and its process group), waits for done
+// up to grace, then SIGKILLs.
+func stopProcess(pid int, done <-chan struct{}, grace time.Duration) {
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}

@@ -1,0 +1,5 @@
+package lab_test
+
+import "github.com/tailos/tailos/lab"
+
+func lab_Options(nodes int) lab.Options { return lab.Options{Nodes: nodes} }

@@ -1,0 +1,154 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+const stateFile = "lab.json"
+
+// State is what a lab directory records so that other invocations (status,
+// down after a crash) find the lab's namespaces and processes.
+type State struct {
+	ID         string      `json:"id"`
+	Dir        string      `json:"dir"`
+	Namespaces []string    `json:"namespaces"`
+	Headscale  string      `json:"headscale,omitempty"`
+	Nodes      []NodeState `json:"nodes"`
+	// SupervisorPID is the process that owns the lab (tailos lab up).
+	SupervisorPID int    `json:"supervisorPid,omitempty"`
+	Control       string `json:"control,omitempty"`
+}
+
+// NodeState is one node as recorded.
+type NodeState struct {
+	Name   string   `json:"name"`
+	Netns  string   `json:"netns"`
+	Addr   string   `json:"addr"`
+	Dir    string   `json:"dir"`
+	Socket string   `json:"socket"`
+	Behind []string `json:"behind,omitempty"`
+}
+
+func (l *Lab) state() State {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := State{ID: l.ID, Dir: l.Dir, Namespaces: append([]string{}, l.namespaces...), SupervisorPID: os.Getpid()}
+	if l.Headscale != nil {
+		st.Headscale = l.Headscale.URL
+	}
+	for _, n := range l.Nodes {
+		ns := NodeState{Name: n.Name, Netns: n.Netns, Addr: n.Addr.String(), Dir: n.Dir, Socket: n.Socket()}
+		for _, b := range n.Behind {
+			ns.Behind = append(ns.Behind, b.String())
+		}
+		st.Nodes = append(st.Nodes, ns)
+	}
+	return st
+}
+
+// saveState writes the state file atomically.
+func (l *Lab) saveState() error {
+	data, err := json.MarshalIndent(l.state(), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(l.Dir, stateFile), data)
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// LoadState reads a lab directory's state.
+func LoadState(dir string) (*State, error) {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no lab in %s", dir)
+		}
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return &st, nil
+}
+
+// Teardown removes a lab from its state alone, whatever state its owner
+// left it in: it kills every process in the lab's namespaces (which ends
+// the containers' mount namespaces and mounts), deletes the namespaces and
+// removes the directory.
+func Teardown(ctx context.Context, dir string) error {
+	st, err := LoadState(dir)
+	if err != nil {
+		return err
+	}
+	if st.SupervisorPID != 0 && st.SupervisorPID != os.Getpid() {
+		_ = syscall.Kill(st.SupervisorPID, syscall.SIGKILL)
+	}
+	if err := teardown(ctx, st.Namespaces); err != nil {
+		return err
+	}
+	return os.RemoveAll(dir)
+}
+
+// teardown kills the processes in the namespaces and deletes them.
+func teardown(ctx context.Context, namespaces []string) error {
+	var errs []error
+	for attempt := 0; attempt < 50; attempt++ {
+		pids := pidsIn(namespaces)
+		if len(pids) == 0 {
+			break
+		}
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, ns := range namespaces {
+		if err := delNetns(ctx, ns); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pidsIn lists processes whose network namespace is one of namespaces.
+func pidsIn(namespaces []string) []int {
+	inodes := map[uint64]bool{}
+	for _, ns := range namespaces {
+		var st syscall.Stat_t
+		if err := syscall.Stat(NetnsPath(ns), &st); err == nil {
+			inodes[st.Ino] = true
+		}
+	}
+	if len(inodes) == 0 {
+		return nil
+	}
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(filepath.Join("/proc", e.Name(), "ns", "net"), &st); err == nil && inodes[st.Ino] {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
