@@ -29,6 +29,9 @@ type Options struct {
 	TailnetDomain string
 	// Schematics maps known schematic IDs to their official extensions.
 	Schematics map[string][]string
+	// LookupSchematic, when set, is asked about IDs not in Schematics
+	// (e.g. tailos's local schematic store).
+	LookupSchematic func(id string) (extensions []string, ok bool)
 	// TalosVersion is the target Talos version when known (v1.13.0).
 	TalosVersion string
 }

@@ -121,9 +121,11 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 	switch {
 	case in.SchematicID == rules.EmptySchematicID:
 		in.SchematicKnown = true
-	case in.Factory && opts.Schematics != nil:
+	case in.Factory:
 		if exts, ok := opts.Schematics[in.SchematicID]; ok {
 			in.SchematicKnown, in.Extensions = true, exts
+		} else if opts.LookupSchematic != nil {
+			in.Extensions, in.SchematicKnown = opts.LookupSchematic(in.SchematicID)
 		}
 	}
 }

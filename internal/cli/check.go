@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -21,8 +22,9 @@ import (
 
 // CheckOptions are the flags and arguments of `tailos check`.
 type CheckOptions struct {
-	IO      *iostreams.IOStreams
-	Version string
+	IO        *iostreams.IOStreams
+	Version   string
+	LookupEnv func(string) (string, bool)
 
 	Paths         []string
 	Mode          string
@@ -33,11 +35,12 @@ type CheckOptions struct {
 	Force         bool
 	TailnetDomain string
 	Schematics    []string
+	Store         string
 }
 
 // NewCmdCheck builds `tailos check`.
 func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{IO: f.IO, Version: f.Version}
+	opts := &CheckOptions{IO: f.IO, Version: f.Version, LookupEnv: f.LookupEnv}
 	cmd := &cobra.Command{
 		Use:   "check [flags] PATH...",
 		Short: "Lint Talos machine configs and patches for Tailscale traps",
@@ -75,6 +78,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 	fl.BoolVar(&opts.Force, "force", false, "let --fix overwrite an existing file")
 	fl.StringVar(&opts.TailnetDomain, "tailnet-domain", "", "MagicDNS suffix of the tailnet (e.g. tail1234.ts.net), to check certSANs")
 	fl.StringArrayVar(&opts.Schematics, "schematic", nil, "Image Factory schematic `FILE` the install images may use (repeatable)")
+	fl.StringVar(&opts.Store, "store", "", "schematic store `DIR` of `tailos schematic new` (default $XDG_CONFIG_HOME/tailos/schematics)")
 	return cmd
 }
 
@@ -106,6 +110,7 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
+	lookup := storeLookup(opts)
 	var base config.Provider
 	if opts.Base != "" {
 		base, err = configloader.NewFromFile(opts.Base)
@@ -132,7 +137,7 @@ func checkRun(opts *CheckOptions) error {
 			schematics = merge(known, u.Schematics)
 		}
 		m := lint.BuildModel(u.Config, lint.Options{
-			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial,
+			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
 			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion,
 		})
 		fs := lint.Check(m, u.Source)
@@ -214,6 +219,30 @@ func loadSchematics(files []string) (map[string][]string, error) {
 		out[id] = s.Extensions()
 	}
 	return out, nil
+}
+
+// storeLookup answers schematic IDs from tailos's local store; a missing
+// store or an unknown ID just leaves the schematic unknown.
+func storeLookup(opts *CheckOptions) func(string) ([]string, bool) {
+	dir := opts.Store
+	if dir == "" && opts.LookupEnv != nil {
+		d, err := schematic.DefaultStoreDir(opts.LookupEnv)
+		if err != nil {
+			return nil
+		}
+		dir = d
+	}
+	if dir == "" {
+		return nil
+	}
+	st := schematic.Store{Dir: dir}
+	return func(id string) ([]string, bool) {
+		s, err := st.Lookup(context.Background(), id)
+		if err != nil {
+			return nil, false
+		}
+		return s.Extensions(), true
+	}
 }
 
 func merge(a, b map[string][]string) map[string][]string {
