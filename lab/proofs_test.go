@@ -1,0 +1,202 @@
+package lab_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tailos/tailos/lab"
+)
+
+func status(t *testing.T, l *lab.Lab) *lab.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := l.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func nodeStatus(t *testing.T, st *lab.Status, name string) lab.NodeStatus {
+	t.Helper()
+	for _, n := range st.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	t.Fatalf("no node %s in status", name)
+	return lab.NodeStatus{}
+}
+
+func waitRunning(t *testing.T, l *lab.Lab, name string) {
+	t.Helper()
+	if err := l.WaitRunning(context.Background(), name, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Identity survives reboots: three restarts keep the node key and tailnet
+// IP, and Headscale still has one device for the node. Then a reset (wipe)
+// registers a second device, which status reports as a duplicate.
+func TestIdentityRestartAndWipe(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 1})
+	before := nodeStatus(t, status(t, l), "node-1")
+	if before.NodeKey == "" || before.TailnetIP == "" {
+		t.Fatalf("node-1 has no identity: %+v", before)
+	}
+	for i := 1; i <= 3; i++ {
+		if err := l.Restart(context.Background(), "node-1"); err != nil {
+			t.Fatalf("restart %d: %v", i, err)
+		}
+		waitRunning(t, l, "node-1")
+		st := status(t, l)
+		after := nodeStatus(t, st, "node-1")
+		if after.NodeKey != before.NodeKey || after.TailnetIP != before.TailnetIP {
+			t.Errorf("restart %d: node key %s ip %s, want %s %s", i, after.NodeKey, after.TailnetIP, before.NodeKey, before.TailnetIP)
+		}
+		if len(st.Devices) != 1 || len(st.Duplicates) != 0 {
+			t.Errorf("restart %d: %d devices, duplicates %v; want one device", i, len(st.Devices), st.Duplicates)
+		}
+		if after.Service.Starts != i+1 {
+			t.Errorf("restart %d: service started %d times, want %d", i, after.Service.Starts, i+1)
+		}
+	}
+
+	if err := l.Wipe(context.Background(), "node-1"); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, l, "node-1")
+	st := status(t, l)
+	wiped := nodeStatus(t, st, "node-1")
+	if wiped.NodeKey == before.NodeKey {
+		t.Errorf("after a reset the node key is unchanged (%s): the state was not wiped", wiped.NodeKey)
+	}
+	if len(st.Devices) != 2 {
+		t.Errorf("after a reset headscale has %d devices, want 2", len(st.Devices))
+	}
+	if len(st.Duplicates) != 1 || st.Duplicates[0].Hostname != "node-1" || len(st.Duplicates[0].Devices) != 2 {
+		t.Errorf("duplicates = %+v, want node-1 with 2 devices", st.Duplicates)
+	}
+}
+
+// The pod route node-1 advertises is approved by the generated policy's
+// autoApprovers, and node-2 (--accept-routes) reaches a host behind it.
+func TestRoutesAutoApproved(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 2})
+	var n1 lab.NodeStatus
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n1 = nodeStatus(t, status(t, l), "node-1")
+		if slices.Contains(n1.ApprovedRoutes, "10.244.0.0/16") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !slices.Contains(n1.AdvertisedRoutes, "10.244.0.0/16") || !slices.Contains(n1.ApprovedRoutes, "10.244.0.0/16") {
+		t.Fatalf("node-1 routes advertised %v approved %v, want 10.244.0.0/16 in both", n1.AdvertisedRoutes, n1.ApprovedRoutes)
+	}
+	if len(n1.Behind) == 0 {
+		t.Fatal("no host behind node-1's route")
+	}
+	behind := l.Nodes[0].Behind[0]
+	var err error
+	for end := time.Now().Add(45 * time.Second); ; {
+		err = exchange(l.Nodes[1].Netns, behindNS(l, 0), net.JoinHostPort(behind.String(), "7002"), net.JoinHostPort(behind.String(), "7002"))
+		if err == nil || time.Now().After(end) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if err != nil {
+		t.Fatalf("node-2 to %s behind node-1: %v", behind, err)
+	}
+}
+
+func behindNS(l *lab.Lab, i int) string { return "tl" + l.ID + "-n" + strconv.Itoa(i+1) + "r0" }
+
+// TS_ACCEPT_DNS=false leaves the node's resolv.conf as it was; the spec's
+// TS_DEBUG_MTU is tailscale0's MTU and tailscaled listens on the spec's port.
+func TestDNSMTUAndPort(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 1, MTU: "1400"})
+	n := l.Nodes[0]
+	want, err := os.ReadFile(n.Dir + "/etc/resolv.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Give a (wrongly) DNS-accepting client time to act, then restart it too.
+	time.Sleep(2 * time.Second)
+	if err := l.Restart(context.Background(), n.Name); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, l, n.Name)
+	time.Sleep(2 * time.Second)
+	got, err := os.ReadFile(n.Dir + "/etc/resolv.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("resolv.conf changed with --accept-dns=false:\n%s\nwas:\n%s", got, want)
+	}
+	mtu, err := lab.LinkMTU(n.Netns, "tailscale0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mtu != 1400 {
+		t.Errorf("tailscale0 MTU %d, want 1400 from TS_DEBUG_MTU", mtu)
+	}
+	ports, err := lab.UDPPorts(n.Netns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(ports, 41641) {
+		t.Errorf("UDP ports in the node %v, want tailscaled on 41641 (TS_TAILSCALED_EXTRA_ARGS=--port=41641)", ports)
+	}
+}
+
+// With TS_AUTH_ONCE=true an expired key does not matter to a registered
+// node (its state wins), and a fresh node fails with a clear error.
+func TestExpiredAuthKey(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.Headscale.ExpireAuthKey(ctx, l.KeyUser, l.AuthKey); err != nil {
+		t.Fatal(err)
+	}
+	before := nodeStatus(t, status(t, l), "node-1")
+	if err := l.Restart(context.Background(), "node-1"); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, l, "node-1")
+	after := nodeStatus(t, status(t, l), "node-1")
+	if after.NodeKey != before.NodeKey {
+		t.Errorf("registered node changed identity after restart with an expired key")
+	}
+
+	if err := l.Wipe(context.Background(), "node-2"); err != nil {
+		t.Fatal(err)
+	}
+	logRe := regexp.MustCompile(`(?i)(auth ?key|pre ?auth ?key)[^\n]*expired|expired[^\n]*key`)
+	n2 := l.Nodes[1]
+	deadline := time.Now().Add(75 * time.Second)
+	for {
+		data, _ := os.ReadFile(n2.LogPath())
+		if loc := logRe.FindIndex(data); loc != nil {
+			t.Logf("fresh node's log: %s", lab.MaskLog(string(data[loc[0]:loc[1]])))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no clear expired-key error in node-2's log:\n%s", lab.LogTail(n2.LogPath(), 30))
+		}
+		time.Sleep(time.Second)
+	}
+	if st, err := l.TailscaleStatus(context.Background(), "node-2"); err == nil && st.BackendState == "Running" {
+		t.Errorf("fresh node with an expired key is Running")
+	}
+}
