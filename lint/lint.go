@@ -58,4 +58,43 @@ func Check(m *rules.Config, source []byte) []rules.Finding {
 	return fs
 }
 
+// Source is one file that went into a merged configuration.
+type Source struct {
+	File string
+	Data []byte
+}
+
+// CheckSources runs the catalogue on a configuration merged from several
+// patch files and attributes each finding to the file that states it: an
+// environment entry to the first file that has it (the first occurrence is
+// the one in effect), a field to the last (later patches override).
+func CheckSources(m *rules.Config, sources []Source) []rules.Finding {
+	fs := rules.Run(m)
+	idx := make([]*Index, len(sources))
+	for i := range fs {
+		fs[i].Message = rules.Mask(fs[i].Message)
+		if len(sources) == 0 {
+			continue
+		}
+		fs[i].File = sources[0].File
+		order := make([]int, len(sources))
+		for j := range order {
+			order[j] = j
+			if fs[i].At.EnvKey == "" {
+				order[j] = len(sources) - 1 - j
+			}
+		}
+		for _, j := range order {
+			if idx[j] == nil {
+				idx[j] = NewIndex(sources[j].Data)
+			}
+			if l := idx[j].Line(fs[i].At); l > 0 {
+				fs[i].File, fs[i].Line = sources[j].File, l
+				break
+			}
+		}
+	}
+	return fs
+}
+
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -87,9 +87,52 @@ func (l *Loader) generated(version, cluster, endpoint string, role machine.Type)
 	return g.Base(role)
 }
 
-// LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
-// loads every file.
-func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
+// LoadMerged applies every patch file under paths, in order, to one base
+// (talosctl's repeated --config-patch) and returns that single node
+// configuration with its sources.
+func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
+	files, err := expand(paths)
+	if err != nil {
+		return Unit{}, nil, err
+	}
+	base, partial := l.Base, false
+	if base == nil {
+		base, err = l.generated(standInVersion, "tailos-check", "https://192.0.2.1:6443", machine.TypeControlPlane)
+		if err != nil {
+			return Unit{}, nil, err
+		}
+		partial = true
+	}
+	cfg := base
+	var sources []Source
+	var all []byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return Unit{}, nil, &InputError{File: f, Err: errors.Unwrap(err)}
+		}
+		p, err := configpatcher.LoadPatch(data)
+		if err != nil {
+			return Unit{}, nil, &InputError{File: f, Err: err}
+		}
+		out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
+		if err != nil {
+			return Unit{}, nil, &InputError{File: f, Err: err}
+		}
+		if cfg, err = out.Config(); err != nil {
+			return Unit{}, nil, &InputError{File: f, Err: err}
+		}
+		sources = append(sources, Source{File: f, Data: data})
+		all = append(append(all, data...), '\n')
+	}
+	if len(files) == 0 {
+		return Unit{}, nil, &InputError{File: strings.Join(paths, " "), Err: errors.New("no *.yaml or *.yml files")}
+	}
+	return Unit{File: files[0], Source: all, Config: cfg, Partial: partial, Kind: "merged"}, sources, nil
+}
+
+// expand lists files, walking directories for *.yaml and *.yml (sorted).
+func expand(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -115,6 +158,16 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 		}
 		sort.Strings(found)
 		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
+// loads every file.
+func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
+	files, err := expand(paths)
+	if err != nil {
+		return nil, err
 	}
 	var units []Unit
 	for _, f := range files {

@@ -13,6 +13,24 @@ type Input struct {
 	Kind       string     `json:"kind"`
 	Mode       rules.Mode `json:"mode"`
 	ModeReason string     `json:"modeReason"`
+	// Files are all files merged into this configuration (--merge).
+	Files []string `json:"files,omitempty"`
+}
+
+// owns reports whether a finding belongs to this input.
+func (in Input) owns(f rules.Finding) bool {
+	if f.Node != in.Node {
+		return false
+	}
+	if f.File == in.File {
+		return true
+	}
+	for _, file := range in.Files {
+		if f.File == file {
+			return true
+		}
+	}
+	return false
 }
 
 // Summary counts findings by severity.

@@ -29,6 +29,9 @@ func Text(w io.Writer, r Report, color bool) error {
 	ew := &errWriter{w: w}
 	for _, in := range r.Inputs {
 		head := in.File
+		if len(in.Files) > 1 {
+			head = strings.Join(in.Files, " + ")
+		}
 		if in.Node != "" {
 			head += " (node " + in.Node + ")"
 		}
@@ -36,7 +39,7 @@ func Text(w io.Writer, r Report, color bool) error {
 		ew.printf("  mode: %s (%s)\n", in.Mode, in.ModeReason)
 		n := 0
 		for _, f := range r.Findings {
-			if f.File != in.File || f.Node != in.Node {
+			if !in.owns(f) {
 				continue
 			}
 			n++

@@ -36,6 +36,7 @@ type CheckOptions struct {
 	TailnetDomain string
 	Schematics    []string
 	Store         string
+	Merge         bool
 }
 
 // NewCmdCheck builds `tailos check`.
@@ -78,6 +79,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 	fl.BoolVar(&opts.Force, "force", false, "let --fix overwrite an existing file")
 	fl.StringVar(&opts.TailnetDomain, "tailnet-domain", "", "MagicDNS suffix of the tailnet (e.g. tail1234.ts.net), to check certSANs")
 	fl.StringArrayVar(&opts.Schematics, "schematic", nil, "Image Factory schematic `FILE` the install images may use (repeatable)")
+	fl.BoolVar(&opts.Merge, "merge", false, "apply all patch files, in order, to one base and check them as one node (like repeated talosctl --config-patch)")
 	fl.StringVar(&opts.Store, "store", "", "schematic store `DIR` of `tailos schematic new` (default $XDG_CONFIG_HOME/tailos/schematics)")
 	return cmd
 }
@@ -121,7 +123,15 @@ func checkRun(opts *CheckOptions) error {
 	progress := opts.IO.Progress()
 	progress.Step("loading %d path(s)", len(opts.Paths))
 	loader := lint.NewLoader(base)
-	units, err := loader.LoadPaths(opts.Paths)
+	var units []lint.Unit
+	var sources []lint.Source
+	if opts.Merge {
+		var u lint.Unit
+		u, sources, err = loader.LoadMerged(opts.Paths)
+		units = []lint.Unit{u}
+	} else {
+		units, err = loader.LoadPaths(opts.Paths)
+	}
 	if err != nil {
 		// Loader errors can quote the input; keys stay masked.
 		return BadInput(errors.New(rules.Mask(err.Error())))
@@ -140,9 +150,18 @@ func checkRun(opts *CheckOptions) error {
 			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
 			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion,
 		})
-		fs := lint.Check(m, u.Source)
+		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
+		var fs []rules.Finding
+		if sources != nil {
+			fs = lint.CheckSources(m, sources)
+			for _, s := range sources {
+				in.Files = append(in.Files, s.File)
+			}
+		} else {
+			fs = lint.Check(m, u.Source)
+		}
 		findings = append(findings, fs...)
-		inputs = append(inputs, report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason})
+		inputs = append(inputs, in)
 		if opts.Fix != "" {
 			fix, err := lint.BuildFix(m, fs)
 			if err != nil {
