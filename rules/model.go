@@ -106,6 +106,12 @@ type Config struct {
 	LegacyAuthEnv *Loc
 	// InstallExtensions lists deprecated machine.install.extensions images.
 	InstallExtensions []string
+	// MachineEnv is machine.env: the environment of Talos's own processes.
+	MachineEnv map[string]string
+	// MachineFiles are the machine.files entries.
+	MachineFiles []MachineFile
+	// Load is what loading the input showed before machinery saw it.
+	Load LoadFacts
 
 	// TalosVersion is the target Talos version (v1.13.0) when the input
 	// says (talhelper talosVersion, the install image tag), else "".
@@ -141,6 +147,29 @@ type Config struct {
 
 	// TailnetDomain is the MagicDNS suffix (tail1234.ts.net) when known.
 	TailnetDomain string
+}
+
+// MachineFile is one machine.files entry.
+type MachineFile struct {
+	Path    string
+	Content string
+	At      Loc
+}
+
+// LoadFacts are facts about the input that machinery's model does not keep.
+type LoadFacts struct {
+	// Invalid are fields Talos does not have, removed from the input so the
+	// rest could be checked (talosctl would reject the whole document).
+	Invalid []InvalidField
+	// TailscaleDocs counts the ExtensionServiceConfig documents named
+	// tailscale that strategic merge combined into this configuration.
+	TailscaleDocs int
+}
+
+// InvalidField is a field Talos does not have, with its YAML value.
+type InvalidField struct {
+	At    Loc
+	Value string
 }
 
 // InstallInfo is the installer image and what is known of its schematic.

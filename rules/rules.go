@@ -99,6 +99,15 @@ type Rule struct {
 	Fix string
 	// Check returns one result per occurrence in cfg.
 	Check func(cfg *Config) []Result
+	// CheckNodes, set on cross-node rules, looks at the nodes of one input
+	// together (a talhelper cluster, or the files of one invocation).
+	CheckNodes func(nodes []*Config) []NodeResult
+}
+
+// NodeResult is a cross-node result for one node, by index.
+type NodeResult struct {
+	Node int
+	Result
 }
 
 // Result is one occurrence found by a rule's Check.
@@ -142,6 +151,9 @@ func Run(cfg *Config) []Finding {
 func RunRules(rs []*Rule, cfg *Config) []Finding {
 	out := []Finding{}
 	for _, r := range rs {
+		if r.Check == nil {
+			continue
+		}
 		for _, res := range r.Check(cfg) {
 			s := r.Severity
 			if res.Severity != nil {
@@ -150,6 +162,34 @@ func RunRules(rs []*Rule, cfg *Config) []Finding {
 			out = append(out, Finding{
 				Rule: r.ID, Topic: r.Topic, Severity: s,
 				File: cfg.File, Node: cfg.Node,
+				Message: res.Message, Fix: r.Fix,
+				At: res.At, Edits: res.Edits,
+			})
+		}
+	}
+	return out
+}
+
+// RunNodes applies the cross-node rules to the nodes of one input and
+// returns each node's findings, in the order of nodes.
+func RunNodes(nodes []*Config) [][]Finding {
+	out := make([][]Finding, len(nodes))
+	for _, r := range All() {
+		if r.CheckNodes == nil {
+			continue
+		}
+		for _, res := range r.CheckNodes(nodes) {
+			if res.Node < 0 || res.Node >= len(nodes) {
+				continue
+			}
+			c := nodes[res.Node]
+			s := r.Severity
+			if res.Severity != nil {
+				s = *res.Severity
+			}
+			out[res.Node] = append(out[res.Node], Finding{
+				Rule: r.ID, Topic: r.Topic, Severity: s,
+				File: c.File, Node: c.Node,
 				Message: res.Message, Fix: r.Fix,
 				At: res.At, Edits: res.Edits,
 			})

@@ -41,6 +41,9 @@ func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
 	if len(s.Values) == 0 {
 		setting = field + " is not set"
 	}
+	if what != "kubelet node IP" && c.Role == "" {
+		what += " (on a control plane)"
+	}
 	r := Result{At: s.At, Edits: []Edit{edit}}
 	switch risk, lowest := addressRisk(f, c.Addresses); risk {
 	case riskHigh:

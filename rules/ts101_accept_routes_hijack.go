@@ -30,16 +30,29 @@ var _ = register(&Rule{
 			return nil
 		}
 		routes, _ := advertisedRoutes(t)
-		own := append(append(append([]netip.Prefix{}, c.PodCIDRs...), c.ServiceCIDRs...), c.Addresses...)
+		type network struct {
+			what   string
+			prefix netip.Prefix
+		}
+		var own []network
+		for _, p := range c.PodCIDRs {
+			own = append(own, network{"pod CIDR", p})
+		}
+		for _, p := range c.ServiceCIDRs {
+			own = append(own, network{"service CIDR", p})
+		}
+		for _, p := range c.Addresses {
+			own = append(own, network{"LAN", p.Masked()})
+		}
 		for _, r := range routes {
 			p, err := netip.ParsePrefix(r)
 			if err != nil || p.Bits() == 0 {
 				continue
 			}
 			for _, o := range own {
-				if p.Overlaps(o) {
+				if p.Overlaps(o.prefix) {
 					return []Result{{
-						Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s: peers' copies of the route hijack local traffic", r, o),
+						Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s %s: peers advertising it too hijack local traffic", r, o.what, o.prefix),
 						At:      AtEnv("TS_EXTRA_ARGS"),
 						Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
 					}}
