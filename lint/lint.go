@@ -34,6 +34,9 @@ type Options struct {
 	LookupSchematic func(id string) (extensions []string, ok bool)
 	// TalosVersion is the target Talos version when known (v1.13.0).
 	TalosVersion string
+	// Role is the machine type a partial config's patch states
+	// (controlplane, worker), "" when it does not say.
+	Role string
 }
 
 // CheckConfig runs every rule on cfg and returns the findings, with lines

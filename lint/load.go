@@ -35,6 +35,8 @@ type Unit struct {
 	Schematics map[string][]string
 	// TalosVersion is the version the input targets, when it says.
 	TalosVersion string
+	// Role is the machine type a patch states, "" when it does not.
+	Role string
 }
 
 // InputError is bad input: it names the file (and line when known).
@@ -238,7 +240,24 @@ func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}
-	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch"}}, nil
+	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch", Role: patchRole(data)}}, nil
+}
+
+// patchRole is the machine.type a patch sets, "" if none.
+func patchRole(data []byte) string {
+	docs, err := parseDocs(data)
+	if err != nil {
+		return ""
+	}
+	for _, d := range docs {
+		switch t := value(child(d, "machine"), "type"); t {
+		case "controlplane", "init":
+			return "controlplane"
+		case "worker":
+			return "worker"
+		}
+	}
+	return ""
 }
 
 // isWholeConfig: a v1alpha1 document with `version` and machine.type is a

@@ -60,6 +60,10 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	if c.TailnetDomain == "" {
 		c.TailnetDomain = tailnetDomain(c)
 	}
+	if opts.Partial {
+		// The stand-in base's machine type is not the node's.
+		c.Role = opts.Role
+	}
 	if opts.TalosVersion != "" {
 		c.TalosVersion = opts.TalosVersion
 	}

@@ -91,7 +91,9 @@ var cases = []ruleCase{
 	{rule: "TS052", bad: docs(envWith(), "apiVersion: v1alpha1\nkind: LinkConfig\nname: tailscale0\nup: true\n"), good: envWith()},
 	{rule: "TS053", bad: docs(envWith(), "apiVersion: v1alpha1\nkind: KubeNodeConfig\nnodeIP:\n  validSubnets: [192.168.1.0/24]\n", "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [10.0.0.0/8]\n"),
 		good: docs(envWith(), "apiVersion: v1alpha1\nkind: KubeNodeConfig\nnodeIP:\n  validSubnets: [192.168.1.0/24]\n")},
-	{rule: "TS060", bad: docs(envWith(), lanAddress), good: docs(envWith(), lanAddress, lanPinned), severity: "error"},
+	{rule: "TS060", bad: docs(envWith(), lanAddress, "machine:\n  type: controlplane\n"), good: docs(envWith(), lanAddress, lanPinned), severity: "error"},
+	{rule: "TS060", bad: docs(envWith(), lanAddress), good: docs(envWith(), lanAddress, lanPinned), severity: "warning"},
+	{rule: "TS060", bad: docs(envWith(), lanAddress), good: docs(envWith(), lanAddress, "machine:\n  type: worker\n")},
 	{rule: "TS061", bad: docs(envWith(), lanPinned), good: docs(envWith(), tailnetPinned), opts: lint.Options{Mode: rules.ModeClusterNetwork}},
 	{rule: "TS070", bad: envWith("TS_ACCEPT_DNS=true"), good: envWith("TS_ACCEPT_DNS=false")},
 	{rule: "TS070", bad: envWith("TS_EXTRA_ARGS=--accept-dns --advertise-tags=tag:a"), good: envWith("TS_EXTRA_ARGS=--accept-dns=false")},
@@ -147,7 +149,7 @@ func check(t *testing.T, l *lint.Loader, name, src string, opts lint.Options) (*
 		t.Fatalf("%s: %d units", name, len(units))
 	}
 	u := units[0]
-	opts.File, opts.Source, opts.Partial = name, u.Source, u.Partial
+	opts.File, opts.Source, opts.Partial, opts.Role = name, u.Source, u.Partial, u.Role
 	if opts.Schematics == nil {
 		opts.Schematics = known
 	}

@@ -20,8 +20,8 @@ var _ = register(&Rule{
 	Fix: "Pin validSubnets to the LAN (e.g. [192.168.1.0/24]) or exclude the tailnet: append \"!100.64.0.0/10\" " +
 		"(and \"!fd7a:115c:a1e0::/48\") after the positive entries.",
 	Check: func(c *Config) []Result {
-		if c.Tailscale == nil || c.Mode != ModeManagement {
-			return nil
+		if c.Tailscale == nil || c.Mode != ModeManagement || listOrderDecides(c.NodeIP.Values) {
+			return nil // TS055 explains lists that name both a LAN and the tailnet
 		}
 		return subnetRisk(c, c.NodeIP, "kubelet node IP", nodeIPEdit(c))
 	},
@@ -41,9 +41,6 @@ func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
 	if len(s.Values) == 0 {
 		setting = field + " is not set"
 	}
-	if what != "kubelet node IP" && c.Role == "" {
-		what += " (on a control plane)"
-	}
 	r := Result{At: s.At, Edits: []Edit{edit}}
 	switch risk, lowest := addressRisk(f, c.Addresses); risk {
 	case riskHigh:
@@ -54,6 +51,13 @@ func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
 	default:
 		r.Severity = sev(Warning)
 		r.Message = fmt.Sprintf("%s: unless the LAN is in 10.0.0.0/8, the tailnet address can become the %s", setting, what)
+	}
+	if what != "kubelet node IP" && c.Role == "" {
+		// A patch rarely says whether it is for a control plane.
+		if r.Severity == nil {
+			r.Severity = sev(Warning)
+		}
+		r.Message += " (if this patch is for a control plane)"
 	}
 	return []Result{r}
 }

@@ -18,10 +18,15 @@ var _ = register(&Rule{
 		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || c.Role == "worker" || PinsTailnet(c.Etcd.Values) {
 			return nil
 		}
-		return []Result{{
+		r := Result{
 			Message: fmt.Sprintf("advertisedSubnets %v does not pin etcd to 100.64.0.0/10", c.Etcd.Values),
 			At:      c.Etcd.At,
 			Edits:   []Edit{pinTailnetEdit(c, c.Etcd, "", "", "cluster.etcd.advertisedSubnets")},
-		}}
+		}
+		if c.Role == "" {
+			r.Severity = sev(Warning)
+			r.Message += " (if this patch is for a control plane)"
+		}
+		return []Result{r}
 	},
 })

@@ -148,7 +148,7 @@ func checkRun(opts *CheckOptions) error {
 		}
 		m := lint.BuildModel(u.Config, lint.Options{
 			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
-			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion,
+			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion, Role: u.Role,
 		})
 		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
 		var fs []rules.Finding
