@@ -29,6 +29,7 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 		NewCmdGen(f, nil),
 		NewCmdCheck(f, nil),
 		NewCmdExtension(f),
+		NewCmdLab(f),
 	)
 	return root
 }
