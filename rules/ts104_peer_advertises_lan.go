@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+var _ = register(&Rule{
+	ID:       "TS104",
+	Title:    "--accept-routes on a node whose LAN another node advertises",
+	Severity: Warning,
+	Topic:    TopicRoutes,
+	Why: "With --accept-routes tailscaled puts every approved subnet route of its peers into routing table 52, " +
+		"which ip rule 5270 consults before the main table. When a peer advertises a prefix that contains this " +
+		"node's own LAN address, the node's replies to LAN clients — kubelet, apid, etcd — leave through " +
+		"tailscale0 instead of the LAN: a documented case (a router advertising the node's 172.16.87.0/24) put the " +
+		"node NotReady. TS101 covers the node advertising its own networks; this rule looks at the other nodes of " +
+		"the same input. Peers outside the input (a home router, another site) can do the same.",
+	Sources: []string{
+		"research/tailscale.md §3.4 (router_linux.go baseIPRules: 5270 → table 52)",
+		"realworld/INDEX.md entry 20 (node wedged by an accepted LAN route), trap 5",
+	},
+	Fix: "Drop --accept-routes on nodes inside advertised LANs, or restrict which routes the node may use in the " +
+		"tailnet policy; advertise the LAN only from nodes that do not accept routes.",
+	CheckNodes: func(nodes []*Config) []NodeResult {
+		var out []NodeResult
+		for i, c := range nodes {
+			if c.Tailscale == nil {
+				continue
+			}
+			if on, _ := c.Tailscale.ExtraArgs().Bool("accept-routes"); !on {
+				continue
+			}
+			own := ownLAN(c)
+		peers:
+			for j, p := range nodes {
+				if j == i || p.Tailscale == nil {
+					continue
+				}
+				routes, _ := advertisedRoutes(p.Tailscale)
+				for _, r := range routes {
+					rp, err := netip.ParsePrefix(r)
+					if err != nil || rp.Bits() == 0 {
+						continue
+					}
+					for _, o := range own {
+						if rp.Masked().Contains(o.Addr()) || rp.Overlaps(o) && rp.Bits() <= o.Bits() {
+							peer := p.Node
+							if peer == "" {
+								peer = p.File
+							}
+							out = append(out, NodeResult{Node: i, Result: Result{
+								Message: fmt.Sprintf("the node accepts tailnet routes and %s advertises %s, which contains its own %s: LAN replies go into tailscale0 (table 52)", peer, r, o),
+								At:      AtEnv("TS_EXTRA_ARGS"),
+								Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
+							}})
+							break peers
+						}
+					}
+				}
+			}
+		}
+		return out
+	},
+	Check: func(*Config) []Result { return nil },
+})
+
+// ownLAN is what a node sits on: its static non-tailnet addresses, else the
+// LAN prefixes its kubelet validSubnets pin.
+func ownLAN(c *Config) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range c.Addresses {
+		if !TailnetV4.Contains(a.Addr()) && !TailnetV6.Contains(a.Addr()) {
+			out = append(out, netip.PrefixFrom(a.Addr(), a.Addr().BitLen()))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, v := range c.NodeIP.Values {
+		p, err := parsePrefixOrAddr(v)
+		if err != nil || v[0] == '!' || p.Overlaps(TailnetV4) || p.Bits() == 0 {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
