@@ -79,4 +79,3 @@ func listOrderDecides(values []string) bool {
 	_, _, _, ok := lanAndTailnet(values)
 	return ok
 }
-
