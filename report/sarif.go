@@ -111,9 +111,12 @@ func SARIF(w io.Writer, r Report, version string) error {
 		if f.Node != "" {
 			msg = "node " + f.Node + ": " + msg
 		}
-		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)}}
-		if f.Line > 0 {
-			loc.Region = &sarifRegion{StartLine: f.Line}
+		// GitHub code scanning wants a region; a finding about something the
+		// file lacks points at its first line.
+		line := max(f.Line, 1)
+		loc := sarifPhysical{
+			ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
+			Region:           &sarifRegion{StartLine: line},
 		}
 		results = append(results, sarifResult{
 			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: level(f.Severity),
