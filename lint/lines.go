@@ -2,8 +2,6 @@ package lint
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -12,27 +10,102 @@ import (
 	"github.com/tailos/tailos/rules"
 )
 
-// Index maps rule locations to lines of a YAML source.
+// Index maps rule locations to lines of a YAML source. Documents are
+// found by a textual scan and parsed only when a location needs them: a
+// whole machine config is mostly certificates and keys no rule points at.
 type Index struct {
-	docs []*yaml.Node // document roots (mappings)
+	chunks []*chunk
 }
 
-// NewIndex parses every document of src; unparsable input gives an empty
-// index (findings then carry line 0).
+// chunk is one YAML document of the source.
+type chunk struct {
+	text   []byte
+	offset int // lines before the document
+	kind   string
+	name   string
+	legacy bool // a v1alpha1 document (version/machine/cluster at the top)
+
+	parsed bool
+	root   *yaml.Node // mapping root, nil when unparsable
+}
+
+// NewIndex splits src into documents; it parses nothing yet.
 func NewIndex(src []byte) *Index {
 	idx := &Index{}
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) || err != nil {
-			break
-		}
-		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 && n.Content[0].Kind == yaml.MappingNode {
-			idx.docs = append(idx.docs, n.Content[0])
-		}
+	cur := &chunk{}
+	start, line := 0, 0
+	flush := func(end int) {
+		cur.text = src[start:end]
+		idx.chunks = append(idx.chunks, cur)
 	}
+	for pos := 0; pos < len(src); {
+		nl := bytes.IndexByte(src[pos:], '\n')
+		end := len(src)
+		if nl >= 0 {
+			end = pos + nl + 1
+		}
+		l := src[pos:end]
+		trimmed := bytes.TrimRight(l, "\r\n")
+		switch {
+		case bytes.Equal(trimmed, []byte("---")) || bytes.HasPrefix(trimmed, []byte("--- ")):
+			flush(pos)
+			cur = &chunk{offset: line + 1}
+			start = end
+		case len(trimmed) > 0 && trimmed[0] != ' ' && trimmed[0] != '#' && trimmed[0] != '-':
+			k, v, _ := strings.Cut(string(trimmed), ":")
+			v = strings.Trim(strings.TrimSpace(v), `"'`)
+			switch k {
+			case "kind":
+				cur.kind = v
+			case "name":
+				cur.name = v
+			case "version", "machine", "cluster":
+				cur.legacy = true
+			}
+		}
+		line++
+		pos = end
+	}
+	flush(len(src))
 	return idx
+}
+
+// doc parses a chunk on first use, shifting its lines to the source's.
+func (c *chunk) doc() *yaml.Node {
+	if c.parsed {
+		return c.root
+	}
+	c.parsed = true
+	var n yaml.Node
+	if err := yaml.Unmarshal(c.text, &n); err != nil {
+		return nil
+	}
+	if n.Kind != yaml.DocumentNode || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	shift(n.Content[0], c.offset)
+	c.root = n.Content[0]
+	return c.root
+}
+
+func shift(n *yaml.Node, by int) {
+	n.Line += by
+	for _, c := range n.Content {
+		shift(c, by)
+	}
+}
+
+// holds reports whether the chunk is the document ref names.
+func (c *chunk) holds(ref rules.DocRef) bool {
+	if c.kind == "" && !c.legacy {
+		// Unusual layout (flow style, indented keys): ask the parser.
+		d := c.doc()
+		return d != nil && matches(d, ref)
+	}
+	if ref.IsV1Alpha1() {
+		return c.kind == "" && c.legacy
+	}
+	return c.kind == ref.Kind && (ref.Name == "" || c.name == ref.Name)
 }
 
 // Line returns the 1-based line of loc, or of its nearest located
@@ -44,24 +117,28 @@ func (x *Index) Line(loc rules.Loc) int {
 		}
 		return x.escLine()
 	}
-	best := 0
-	for _, d := range x.docs {
-		if !matches(d, loc.Doc) {
+	for _, c := range x.chunks {
+		if !c.holds(loc.Doc) {
 			continue
 		}
-		if l := walk(d, loc.Path); l > best {
-			best = l
-		}
-		if best > 0 {
-			return best
+		if d := c.doc(); d != nil {
+			if l := walk(d, loc.Path); l > 0 {
+				return l
+			}
 		}
 	}
 	// Not in a matching document: the path may sit nested elsewhere (a
 	// talhelper node's inline patches).
 	if len(loc.Path) > 1 {
-		for _, d := range x.docs {
-			if l := search(d, loc.Path); l > 0 {
-				return l
+		last := []byte(loc.Path[len(loc.Path)-1])
+		for _, c := range x.chunks {
+			if !bytes.Contains(c.text, last) {
+				continue
+			}
+			if d := c.doc(); d != nil {
+				if l := search(d, loc.Path); l > 0 {
+					return l
+				}
 			}
 		}
 	}
@@ -164,8 +241,16 @@ func (x *Index) envLine(key string) int {
 			visit(c)
 		}
 	}
-	for _, d := range x.docs {
-		visit(d)
+	for _, c := range x.chunks {
+		if found > 0 {
+			break
+		}
+		if !bytes.Contains(c.text, []byte(key)) {
+			continue
+		}
+		if d := c.doc(); d != nil {
+			visit(d)
+		}
 	}
 	return found
 }
@@ -189,8 +274,16 @@ func (x *Index) escLine() int {
 			visit(c)
 		}
 	}
-	for _, d := range x.docs {
-		visit(d)
+	for _, c := range x.chunks {
+		if found > 0 {
+			break
+		}
+		if !bytes.Contains(c.text, []byte("tailscale")) {
+			continue
+		}
+		if d := c.doc(); d != nil {
+			visit(d)
+		}
 	}
 	return found
 }
