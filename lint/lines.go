@@ -117,15 +117,23 @@ func (x *Index) Line(loc rules.Loc) int {
 		}
 		return x.escLine()
 	}
+	// Prefer a document holding the whole path: a talhelper file bundles
+	// several patches that all have a machine: key.
+	partial := 0
 	for _, c := range x.chunks {
 		if !c.holds(loc.Doc) {
 			continue
 		}
 		if d := c.doc(); d != nil {
-			if l := walk(d, loc.Path); l > 0 {
+			if l, full := walkFull(d, loc.Path); full {
 				return l
+			} else if partial == 0 {
+				partial = l
 			}
 		}
+	}
+	if partial > 0 {
+		return partial
 	}
 	// Not in a matching document: the path may sit nested elsewhere (a
 	// talhelper node's inline patches).
@@ -158,27 +166,33 @@ func matches(doc *yaml.Node, ref rules.DocRef) bool {
 
 // walk follows path from n and returns the line of the deepest key found.
 func walk(n *yaml.Node, path []string) int {
+	l, _ := walkFull(n, path)
+	return l
+}
+
+// walkFull is walk, also saying whether the whole path was found.
+func walkFull(n *yaml.Node, path []string) (int, bool) {
 	line := n.Line
 	for _, key := range path {
 		switch n.Kind {
 		case yaml.MappingNode:
 			k, v := pair(n, key)
 			if k == nil {
-				return line
+				return line, false
 			}
 			line, n = k.Line, v
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(key)
 			if err != nil || i < 0 || i >= len(n.Content) {
-				return line
+				return line, false
 			}
 			n = n.Content[i]
 			line = n.Line
 		default:
-			return line
+			return line, false
 		}
 	}
-	return line
+	return line, true
 }
 
 // search finds the full key path starting at any mapping under n.

@@ -34,6 +34,8 @@ type Options struct {
 	LookupSchematic func(id string) (extensions []string, ok bool)
 	// TalosVersion is the target Talos version when known (v1.13.0).
 	TalosVersion string
+	// Load carries what the loader saw in the input (Unit.Load).
+	Load rules.LoadFacts
 	// Role is the machine type a partial config's patch states
 	// (controlplane, worker), "" when it does not say.
 	Role string

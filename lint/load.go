@@ -19,6 +19,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -37,6 +38,9 @@ type Unit struct {
 	TalosVersion string
 	// Role is the machine type a patch states, "" when it does not.
 	Role string
+	// Load is what the loader saw in the input that the config no longer
+	// shows (removed invalid fields, merged documents).
+	Load rules.LoadFacts
 }
 
 // InputError is bad input: it names the file (and line when known).
@@ -54,6 +58,9 @@ type Loader struct {
 	Base config.Provider
 	// Notes collects what was skipped (talhelper features not followed).
 	Notes []string
+	// Env holds values for ${VAR} placeholders (talhelper talenv, --env);
+	// placeholders it lacks stay verbatim and are noted.
+	Env map[string]string
 
 	mu   sync.Mutex
 	gens map[string]*talosconf.Generator
@@ -189,6 +196,10 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 // Load classifies one file — talhelper talconfig, whole machine config, or
 // patch — and returns the node configurations it describes.
 func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
+	data = Substitute(data, l.Env)
+	for _, u := range Unresolved(data) {
+		l.note(fmt.Sprintf("%s: %s is not resolved (never guessed); pass --env FILE to check the rendered value", file, u))
+	}
 	docs, err := parseDocs(data)
 	if err != nil {
 		// Not YAML at all may still be a JSON6902 patch in JSON.
@@ -201,22 +212,29 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 		return nil, &InputError{File: file, Err: errors.New("no YAML documents")}
 	}
 	for _, d := range docs {
+		if err := checkKeys(d); err != nil {
+			return nil, &InputError{File: file, Err: err}
+		}
+	}
+	for _, d := range docs {
 		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
 			return l.talhelper(file, data, d)
 		}
 	}
 	if isWholeConfig(docs) {
-		cfg, err := configloader.NewFromBytes(data)
+		clean, invalid := stripInvalid(data)
+		cfg, err := configloader.NewFromBytes(clean)
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
 		}
-		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config"}}, nil
+		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config", Load: rules.LoadFacts{Invalid: invalid, TailscaleDocs: tailscaleDocs(data)}}}, nil
 	}
 	return l.patch(file, data)
 }
 
 func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
-	p, err := configpatcher.LoadPatch(data)
+	clean, invalid := stripInvalid(data)
+	p, err := configpatcher.LoadPatch(clean)
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}
@@ -240,7 +258,8 @@ func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}
-	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch", Role: patchRole(data)}}, nil
+	facts := rules.LoadFacts{Invalid: invalid, TailscaleDocs: tailscaleDocs(data)}
+	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch", Role: patchRole(data), Load: facts}}, nil
 }
 
 // patchRole is the machine.type a patch sets, "" if none.

@@ -64,6 +64,7 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 		// The stand-in base's machine type is not the node's.
 		c.Role = opts.Role
 	}
+	c.Load = opts.Load
 	if opts.TalosVersion != "" {
 		c.TalosVersion = opts.TalosVersion
 	}
@@ -145,11 +146,17 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 	}
 	if files, err := m.Files(); err == nil {
 		for i, f := range files {
-			if strings.HasPrefix(f.Path(), "/var/etc/tailscale/") {
-				loc := rules.Loc{Doc: rules.DocV1Alpha1, Path: []string{"machine", "files", itoa(i), "path"}}
+			loc := rules.Loc{Doc: rules.DocV1Alpha1, Path: []string{"machine", "files", itoa(i), "path"}}
+			c.MachineFiles = append(c.MachineFiles, rules.MachineFile{Path: f.Path(), Content: f.Content(), At: loc})
+			if strings.HasPrefix(f.Path(), "/var/etc/tailscale/") && c.LegacyAuthEnv == nil {
 				c.LegacyAuthEnv = &loc
-				break
 			}
+		}
+	}
+	if env := m.Env(); len(env) > 0 {
+		c.MachineEnv = map[string]string{}
+		for k, v := range env {
+			c.MachineEnv[k] = v
 		}
 	}
 	c.CertSANs = m.Security().CertSANs()

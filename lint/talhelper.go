@@ -1,10 +1,12 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
@@ -113,9 +115,15 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			name = fmt.Sprintf("nodes[%d]", i)
 		}
 		var patches []configpatcher.Patch
+		var facts rules.LoadFacts
+		for _, svc := range append(append([]talService{}, group.ExtensionServices...), n.ExtensionServices...) {
+			if svc.Name == "tailscale" {
+				facts.TailscaleDocs++
+			}
+		}
 		for _, src := range [][]yaml.Node{tc.Patches, group.Patches, n.Patches} {
 			for j := range src {
-				p, err := l.talPatch(file, name, &src[j], siblings)
+				p, err := l.talPatch(file, name, &src[j], siblings, &facts)
 				if err != nil {
 					l.note(err.Error())
 					continue
@@ -147,7 +155,10 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			}
 			cfg = next
 		}
-		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics, TalosVersion: talosVersion(tc.TalosVersion)})
+		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics, TalosVersion: talosVersion(tc.TalosVersion), Load: facts})
+	}
+	for _, name := range unreferenced(tc, siblings) {
+		l.note(fmt.Sprintf("%s: bundled document %s is not referenced by any patches: entry, so it is not applied", file, name))
 	}
 	return units, nil
 }
@@ -168,13 +179,15 @@ func (l *Loader) note(s string) {
 
 // talPatch loads one talhelper patch: "@file", an inline YAML string, or an
 // inline mapping/list.
-func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][]byte) (configpatcher.Patch, error) {
+func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][]byte, facts *rules.LoadFacts) (configpatcher.Patch, error) {
 	var data []byte
 	switch {
 	case n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "@"):
 		ref := strings.TrimPrefix(n.Value, "@")
 		b, err := os.ReadFile(filepath.Join(filepath.Dir(file), ref))
-		if err != nil {
+		if err == nil {
+			b = Substitute(b, l.Env)
+		} else {
 			b = siblings[path.Base(ref)]
 		}
 		if b == nil {
@@ -190,11 +203,43 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 		}
 		data = b
 	}
-	p, err := configpatcher.LoadPatch(data)
+	// talhelper's envsubst turns the escape $$ into $ ($$patch: delete).
+	data = bytes.ReplaceAll(data, []byte("$$"), []byte("$"))
+	clean, invalid := stripInvalid(data)
+	p, err := configpatcher.LoadPatch(clean)
 	if err != nil {
 		return nil, fmt.Errorf("%s: node %s: patch skipped: %v", file, node, err)
 	}
+	facts.Invalid = append(facts.Invalid, invalid...)
+	facts.TailscaleDocs += tailscaleDocs(data)
 	return p, nil
+}
+
+// unreferenced lists the "# file:" documents bundled with a talconfig that
+// none of its patches names: they are not applied.
+func unreferenced(tc talconfig, siblings map[string][]byte) []string {
+	used := map[string]bool{}
+	refs := func(ps []yaml.Node) {
+		for _, p := range ps {
+			if p.Kind == yaml.ScalarNode && strings.HasPrefix(p.Value, "@") {
+				used[path.Base(strings.TrimPrefix(p.Value, "@"))] = true
+			}
+		}
+	}
+	refs(tc.Patches)
+	refs(tc.ControlPlane.Patches)
+	refs(tc.Worker.Patches)
+	for _, n := range tc.Nodes {
+		refs(n.Patches)
+	}
+	var out []string
+	for name := range siblings {
+		if !used[name] && name != "talconfig.yaml" {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // talNodePatch turns a node's fields into a strategic-merge patch, and

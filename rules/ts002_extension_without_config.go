@@ -22,6 +22,9 @@ var _ = register(&Rule{
 		if c.Tailscale != nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) {
 			return nil
 		}
+		if c.LegacyAuthEnv != nil && c.TalosBefore(1, 7) {
+			return nil // before 1.7 the extension reads /var/etc/tailscale/auth.env instead
+		}
 		r := Result{
 			Message: fmt.Sprintf("schematic %s includes %s but the config has no ExtensionServiceConfig named tailscale: ext-tailscale waits forever",
 				short(c.Install.SchematicID), TailscaleExtension),

@@ -32,7 +32,7 @@ var _ = register(&Rule{
 		for _, k := range []string{"TS_STATE_DIR", "TS_SOCKET", "TS_USERSPACE"} {
 			if v, ok := t.Lookup(k); ok && v != extensionEnv[k] {
 				out = append(out, Result{
-					Message: fmt.Sprintf("%s=%s is ignored: the extension's own %s comes first", k, v, k),
+					Message: fmt.Sprintf("%s=%s is ignored: the extension's own %s=%s comes first in the container's environment and wins", k, v, k, extensionEnv[k]),
 					At:      AtEnv(k),
 					Edits:   []Edit{DeleteEnv(k)},
 				})

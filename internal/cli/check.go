@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
@@ -35,6 +36,7 @@ type CheckOptions struct {
 	Force         bool
 	TailnetDomain string
 	Schematics    []string
+	EnvFiles      []string
 	Store         string
 	Merge         bool
 }
@@ -79,6 +81,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 	fl.BoolVar(&opts.Force, "force", false, "let --fix overwrite an existing file")
 	fl.StringVar(&opts.TailnetDomain, "tailnet-domain", "", "MagicDNS suffix of the tailnet (e.g. tail1234.ts.net), to check certSANs")
 	fl.StringArrayVar(&opts.Schematics, "schematic", nil, "Image Factory schematic `FILE` the install images may use (repeatable)")
+	fl.StringArrayVar(&opts.EnvFiles, "env", nil, "values for ${VAR} placeholders: talenv-style YAML (KEY: value) or dotenv `FILE` (repeatable); unset ones are reported, never guessed")
 	fl.BoolVar(&opts.Merge, "merge", false, "apply all patch files, in order, to one base and check them as one node (like repeated talosctl --config-patch)")
 	fl.StringVar(&opts.Store, "store", "", "schematic store `DIR` of `tailos schematic new` (default $XDG_CONFIG_HOME/tailos/schematics)")
 	return cmd
@@ -123,6 +126,18 @@ func checkRun(opts *CheckOptions) error {
 	progress := opts.IO.Progress()
 	progress.Step("loading %d path(s)", len(opts.Paths))
 	loader := lint.NewLoader(base)
+	for _, f := range opts.EnvFiles {
+		env, err := lint.ReadEnvFile(f)
+		if err != nil {
+			return BadInput(fmt.Errorf("check --env: %w", err))
+		}
+		if loader.Env == nil {
+			loader.Env = map[string]string{}
+		}
+		for k, v := range env {
+			loader.Env[k] = v
+		}
+	}
 	var units []lint.Unit
 	var sources []lint.Source
 	if opts.Merge {
@@ -138,10 +153,10 @@ func checkRun(opts *CheckOptions) error {
 	}
 	progress.Step("checking %d configuration(s)", len(units))
 
-	var findings []rules.Finding
 	var inputs []report.Input
-	var fixes [][]byte
-	for _, u := range units {
+	models := make([]*rules.Config, len(units))
+	perUnit := make([][]rules.Finding, len(units))
+	for i, u := range units {
 		schematics := known
 		if len(u.Schematics) > 0 {
 			schematics = merge(known, u.Schematics)
@@ -149,21 +164,40 @@ func checkRun(opts *CheckOptions) error {
 		m := lint.BuildModel(u.Config, lint.Options{
 			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
 			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion, Role: u.Role,
+			Load: u.Load,
 		})
+		models[i] = m
 		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
-		var fs []rules.Finding
 		if sources != nil {
-			fs = lint.CheckSources(m, sources)
+			perUnit[i] = lint.CheckSources(m, sources)
 			for _, s := range sources {
 				in.Files = append(in.Files, s.File)
 			}
 		} else {
-			fs = lint.Check(m, u.Source)
+			perUnit[i] = lint.Check(m, u.Source)
 		}
-		findings = append(findings, fs...)
 		inputs = append(inputs, in)
+	}
+	// Cross-node rules compare the nodes of one input (a talhelper
+	// cluster, or the files given together).
+	for _, g := range lint.Groups(units) {
+		ms := make([]*rules.Config, len(g))
+		srcs := make([][]byte, len(g))
+		for j, i := range g {
+			ms[j], srcs[j] = models[i], units[i].Source
+		}
+		for j, fs := range lint.CheckNodes(ms, srcs) {
+			i := g[j]
+			perUnit[i] = append(perUnit[i], fs...)
+			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
+		}
+	}
+	var findings []rules.Finding
+	var fixes [][]byte
+	for i, fs := range perUnit {
+		findings = append(findings, fs...)
 		if opts.Fix != "" {
-			fix, err := lint.BuildFix(m, fs)
+			fix, err := lint.BuildFix(models[i], fs)
 			if err != nil {
 				return err
 			}
