@@ -1,0 +1,226 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tailos/tailos/rules"
+	"github.com/tailos/tailos/schematic"
+)
+
+// talconfig exercises every talhelper feature the loader follows: global,
+// role and node patches (@file on disk, inline string, inline mapping),
+// node extensionServices, schematic and talosImageURL,
+// additionalMachineCertSans and ${VAR} placeholders.
+const talconfigSrc = `clusterName: home
+talosVersion: v1.10.3
+endpoint: https://192.168.1.50:6443
+additionalMachineCertSans:
+  - cp1.tail1234.ts.net
+patches:
+  - "@./patches/global.yaml"
+controlPlane:
+  patches:
+    - cluster:
+        etcd:
+          advertisedSubnets: [192.168.1.0/24]
+nodes:
+  - hostname: cp1
+    ipAddress: 192.168.1.51
+    controlPlane: true
+    schematic:
+      customization:
+        systemExtensions:
+          officialExtensions: [siderolabs/tailscale]
+    extensionServices:
+      - name: tailscale
+        environment:
+          - TS_AUTHKEY=${TS_KEY}
+          - TS_AUTH_ONCE=true
+          - PORT=41641
+    patches:
+      - |-
+        machine:
+          sysctls:
+            net.ipv6.conf.all.forwarding: "1"
+  - hostname: w1
+    ipAddress: 192.168.1.61
+    controlPlane: false
+    talosImageURL: factory.talos.dev/installer/4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b
+`
+
+const globalPatch = `machine:
+  kubelet:
+    nodeIP:
+      validSubnets: [192.168.1.0/24]
+`
+
+func writeTalconfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "patches"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "patches", "global.yaml"), []byte(globalPatch), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "talconfig.yaml")
+	if err := os.WriteFile(p, []byte(talconfigSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTalhelperPaths(t *testing.T) {
+	path := writeTalconfig(t)
+	sch, err := schematic.Parse([]byte("customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := sch.ID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		authKey string
+		ts038   bool
+	}{
+		{name: "placeholder kept", authKey: "${TS_KEY}", ts038: true},
+		{name: "--env resolves it", env: map[string]string{"TS_KEY": "file:/var/lib/tailscale/authkey"}, authKey: "file:/var/lib/tailscale/authkey"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLoader(nil)
+			l.Env = tc.env
+			units, err := l.LoadPaths([]string{path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(units) != 2 || units[0].Node != "cp1" || units[1].Node != "w1" {
+				t.Fatalf("units %+v, want cp1 and w1", units)
+			}
+			cp, w := units[0], units[1]
+			m := BuildModel(cp.Config, Options{File: cp.File, Node: cp.Node, Source: cp.Source, Schematics: cp.Schematics, TalosVersion: cp.TalosVersion, Load: cp.Load})
+
+			checks := []struct {
+				what string
+				ok   bool
+			}{
+				{"@file global patch: validSubnets", slices.Equal(m.NodeIP.Values, []string{"192.168.1.0/24"})},
+				{"inline mapping role patch: etcd", slices.Equal(m.Etcd.Values, []string{"192.168.1.0/24"})},
+				{"inline string node patch: sysctl", m.Sysctls["net.ipv6.conf.all.forwarding"] == "1"},
+				{"additionalMachineCertSans", slices.Contains(m.CertSANs, "cp1.tail1234.ts.net")},
+				{"schematic → installer", m.Install.SchematicID == id && strings.HasSuffix(m.Install.Image, ":v1.10.3")},
+				{"schematic extensions known", m.Install.SchematicKnown && m.Install.HasExtension("siderolabs/tailscale")},
+				{"extensionServices → ESC", m.Tailscale != nil && m.Tailscale.Get("TS_AUTHKEY") == tc.authKey},
+				{"one tailscale document", m.Load.TailscaleDocs == 1},
+				{"role", m.Role == "controlplane"},
+				{"talosVersion", m.TalosVersion == "v1.10.3"},
+			}
+			for _, c := range checks {
+				if !c.ok {
+					t.Errorf("%s: not followed (model %+v)", c.what, m)
+				}
+			}
+			fs := Check(m, cp.Source)
+			var got []rules.Finding
+			for _, f := range fs {
+				if f.Rule == "TS038" {
+					got = append(got, f)
+				}
+			}
+			if tc.ts038 != (len(got) > 0) {
+				t.Errorf("TS038 findings %v, want present=%v", got, tc.ts038)
+			}
+			if tc.ts038 && got[0].Line != 24 {
+				t.Errorf("TS038 at line %d, want 24 (the talconfig line of TS_AUTHKEY)", got[0].Line)
+			}
+			for _, f := range fs {
+				if f.Rule == "TS050" || f.Rule == "TS001" || f.Rule == "TS002" {
+					t.Errorf("unexpected %s: %s", f.Rule, f.Message)
+				}
+			}
+
+			wm := BuildModel(w.Config, Options{File: w.File, Node: w.Node, Source: w.Source, Schematics: w.Schematics, Load: w.Load})
+			if wm.Install.Image != "factory.talos.dev/installer/4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b:v1.10.3" {
+				t.Errorf("talosImageURL → install image %q", wm.Install.Image)
+			}
+			if wm.Tailscale != nil || wm.Role != "worker" || len(wm.Etcd.Values) != 0 {
+				t.Errorf("worker w1: tailscale %v, role %q, etcd %v: role patches or services leaked", wm.Tailscale, wm.Role, wm.Etcd.Values)
+			}
+			unresolved := false
+			for _, n := range l.Notes {
+				if strings.Contains(n, "${TS_KEY}") {
+					unresolved = true
+				}
+			}
+			if unresolved != tc.ts038 {
+				t.Errorf("notes %v: want an unresolved-placeholder note = %v", l.Notes, tc.ts038)
+			}
+		})
+	}
+}
+
+func TestReadEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, src string
+		want      map[string]string
+		err       string
+	}{
+		{"talenv.yaml", "talosVersion: v1.10.3\nTS_KEY: tskey-auth-x\n", map[string]string{"talosVersion": "v1.10.3", "TS_KEY": "tskey-auth-x"}, ""},
+		{"a.env", "# c\nexport A=1\nB=\"two words\"\nC='x=y'\n", map[string]string{"A": "1", "B": "two words", "C": "x=y"}, ""},
+		{"bad.env", "A=1\nnot a pair\n", nil, "bad.env:2"},
+		{"empty.env", "# nothing\n", nil, "no variables"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(p, []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadEnvFile(p)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// Substitute fills known variables and leaves the rest, and lines stay put.
+func TestSubstitute(t *testing.T) {
+	in := "a: ${A}\nb: ${B}\nc: $$patch\n"
+	got := string(Substitute([]byte(in), map[string]string{"A": "1"}))
+	if got != "a: 1\nb: ${B}\nc: $$patch\n" {
+		t.Errorf("got %q", got)
+	}
+	if u := Unresolved([]byte(got)); len(u) != 1 || u[0] != "line 2: ${B}" {
+		t.Errorf("unresolved %v", u)
+	}
+}
+
+// A template expression left in the YAML is bad input naming its line.
+func TestTemplateKey(t *testing.T) {
+	src := "clusterName: c\nnodes:\n  - hostname: a\n    machine:\n      install:\n        image: {{ item.url }}\n"
+	_, err := NewLoader(nil).Load("t.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml: line 6 column 17") {
+		t.Fatalf("error %v, want the file and line 6", err)
+	}
+}
