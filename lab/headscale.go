@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -24,21 +26,22 @@ type Headscale struct {
 	Netns  string
 	Addr   string // underlay address it listens on
 	URL    string // server_url, what nodes use as --login-server
+	CA     string // the lab CA that signed Headscale's certificate
 	cmd    *exec.Cmd
 	done   chan struct{}
 	logf   *os.File
 	config string
 }
 
-const headscalePort = 8080
+const headscalePort = 443
 
-// headscaleConfig is a minimal Headscale 0.27 configuration: plain HTTP on the
-// lab underlay, the embedded DERP server (nodes reach it over plain HTTP
-// thanks to TS_DEBUG_USE_DERP_HTTP) and no outside DERP map, the policy
-// from a file, sqlite state in the lab directory.
+// headscaleConfig is a minimal Headscale 0.27 configuration: HTTPS on port
+// 443 of the lab underlay with a certificate from the lab's CA, the
+// embedded DERP server and no outside DERP map, the policy from a file,
+// sqlite state in the lab directory.
 func headscaleConfig(dir, addr string) string {
 	p := func(name string) string { return strconv.Quote(filepath.Join(dir, name)) }
-	return fmt.Sprintf(`server_url: http://%[1]s:%[2]d
+	return fmt.Sprintf(`server_url: https://%[1]s
 listen_addr: %[1]s:%[2]d
 metrics_listen_addr: 127.0.0.1:9090
 grpc_listen_addr: 127.0.0.1:50443
@@ -84,7 +87,9 @@ unix_socket: %[7]s
 unix_socket_permission: "0770"
 logtail:
   enabled: false
-`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"))
+tls_cert_path: %[8]s
+tls_key_path: %[9]s
+`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"), p("tls.crt"), p("tls.key"))
 }
 
 // Start writes the configuration and policy and starts `headscale serve`
@@ -93,7 +98,11 @@ func (h *Headscale) Start(ctx context.Context, policy []byte) error {
 	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
 		return err
 	}
-	h.URL = fmt.Sprintf("http://%s:%d", h.Addr, headscalePort)
+	h.URL = "https://" + h.Addr
+	h.CA = filepath.Join(h.Dir, "ca.pem")
+	if err := labCA(net.ParseIP(h.Addr), h.CA, filepath.Join(h.Dir, "tls.crt"), filepath.Join(h.Dir, "tls.key")); err != nil {
+		return err
+	}
 	h.config = filepath.Join(h.Dir, "config.yaml")
 	if err := os.WriteFile(h.config, []byte(headscaleConfig(h.Dir, h.Addr)), 0o600); err != nil {
 		return err
@@ -163,8 +172,15 @@ func (h *Headscale) health() error {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	fmt.Fprintf(c, "GET /health HTTP/1.0\r\nHost: %s\r\n\r\n", h.Addr)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	pem, err := os.ReadFile(h.CA)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tc := tls.Client(c, &tls.Config{RootCAs: pool, ServerName: h.Addr})
+	fmt.Fprintf(tc, "GET /health HTTP/1.0\r\nHost: %s\r\n\r\n", h.Addr)
+	resp, err := http.ReadResponse(bufio.NewReader(tc), nil)
 	if err != nil {
 		return err
 	}

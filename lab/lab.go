@@ -24,14 +24,17 @@ import (
 const TailscaleVersion = "1.96.5"
 
 // LabEnv are the variables the lab adds to every node's environment. They
-// exist only because the lab's Headscale serves plain HTTP with no Internet
-// around it; a real node needs none of them.
+// exist only because the lab's Headscale has a certificate from a
+// throwaway CA and no Internet around it; a real node needs none of them.
 var LabEnv = []string{
-	// The embedded DERP server is plain HTTP like the rest of Headscale.
-	"TS_DEBUG_USE_DERP_HTTP=1",
+	// Trust the lab CA (bound at LabCAPath) instead of the system roots.
+	"SSL_CERT_FILE=" + LabCAPath,
 	// No log upload to log.tailscale.io: there is no Internet in the lab.
 	"TS_NO_LOGS_NO_SUPPORT=true",
 }
+
+// LabCAPath is where a node's container sees the lab CA.
+const LabCAPath = "/tailos-lab/ca.pem"
 
 // Options describe a lab.
 type Options struct {
@@ -166,8 +169,7 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 		return l, err
 	}
 
-	hsURL := fmt.Sprintf("http://%s:%d", headscaleAddr, headscalePort)
-	s.Tailnet.LoginServer = hsURL
+	s.Tailnet.LoginServer = "https://" + headscaleAddr.String()
 	if l.Plan, err = plan.Build(s, plan.Options{}); err != nil {
 		return l, fmt.Errorf("planning %s: %w", s.File(), err)
 	}
@@ -453,6 +455,7 @@ func (l *Lab) boot(n *Node) error {
 	if err != nil {
 		return err
 	}
+	cfg.Mounts = append(cfg.Mounts, Mount{Source: l.Headscale.CA, Destination: LabCAPath, ReadOnly: true})
 	n.Service.cfg = cfg
 	return n.Service.Start()
 }

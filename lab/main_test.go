@@ -67,6 +67,14 @@ func needLab(t *testing.T) {
 	}
 }
 
+func labAllowed() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	_, err := os.Stat("/dev/net/tun")
+	return err == nil
+}
+
 // up starts a lab that is removed when the test ends, however it ends.
 func up(t *testing.T, o lab.Options) *lab.Lab {
 	t.Helper()

@@ -30,7 +30,7 @@ tailnet:
     authKey: env:TS_AUTHKEY
   tags: [tag:talos]
   hostname: "{node}"
-  loginServer: http://%s:%d
+  loginServer: https://%s
   admins: [lab@]
   acceptDNS: false
   acceptRoutes: true
@@ -38,7 +38,7 @@ tailnet:
     advertise: [pods]
     on: [node-1]
   port: 41641
-`, nodeAddr(0), underlayNet, underlayMTU, headscaleAddr, headscalePort)
+`, nodeAddr(0), underlayNet, underlayMTU, headscaleAddr)
 	if mtuSetting != "" {
 		fmt.Fprintf(&b, "  mtu: %s\n", mtuSetting)
 	}
