@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/rules"
@@ -96,6 +97,46 @@ func stripInvalid(data []byte) ([]byte, []rules.InvalidField) {
 	}
 	_ = enc.Close()
 	return b.Bytes(), found
+}
+
+// dropUnknownKinds removes documents whose kind this Talos machinery does
+// not know (a newer Talos, a typo), so the rest can still be checked; it
+// returns the removed kinds with their lines.
+func dropUnknownKinds(data []byte) ([]byte, []string) {
+	docs, err := parseDocs(data)
+	if err != nil {
+		return data, nil
+	}
+	var keep []*yaml.Node
+	var dropped []string
+	for _, d := range docs {
+		kind := value(d, "kind")
+		if kind == "" {
+			keep = append(keep, d)
+			continue
+		}
+		b, err := yaml.Marshal(d)
+		if err == nil {
+			_, err = configloader.NewFromBytes(b, configloader.WithAllowPatchDelete(), configloader.WithNoValidation())
+		}
+		if err != nil && strings.Contains(err.Error(), "not registered") {
+			dropped = append(dropped, fmt.Sprintf("%s/%s (line %d)", value(d, "apiVersion"), kind, d.Line))
+			continue
+		}
+		keep = append(keep, d)
+	}
+	if len(dropped) == 0 {
+		return data, nil
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	for _, d := range keep {
+		if err := enc.Encode(d); err != nil {
+			return data, nil
+		}
+	}
+	_ = enc.Close()
+	return b.Bytes(), dropped
 }
 
 // tailscaleDocs counts ExtensionServiceConfig documents named tailscale.

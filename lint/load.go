@@ -224,6 +224,9 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 	if isWholeConfig(docs) {
 		clean, invalid := stripInvalid(data)
 		cfg, err := configloader.NewFromBytes(clean)
+		if unregistered(err) {
+			cfg, err = configloader.NewFromBytes(l.dropUnknown(file, clean))
+		}
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
 		}
@@ -232,9 +235,31 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 	return l.patch(file, data)
 }
 
+// dropUnknown removes documents of kinds machinery does not know, with a
+// note, instead of failing the whole file.
+func (l *Loader) dropUnknown(file string, data []byte) []byte {
+	clean, dropped := dropUnknownKinds(data)
+	for _, d := range dropped {
+		l.note(fmt.Sprintf("%s: document %s is a kind Talos machinery %s does not know (newer Talos, or a typo): not checked", file, d, machineryVersion))
+	}
+	return clean
+}
+
+// unregistered reports machinery's error for a document kind it lacks;
+// only then is the per-document probe of dropUnknown worth its cost.
+func unregistered(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "not registered")
+}
+
+// machineryVersion is the pinned github.com/siderolabs/talos/pkg/machinery.
+const machineryVersion = "v1.14.1"
+
 func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
 	clean, invalid := stripInvalid(data)
 	p, err := configpatcher.LoadPatch(clean)
+	if unregistered(err) {
+		p, err = configpatcher.LoadPatch(l.dropUnknown(file, clean))
+	}
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}

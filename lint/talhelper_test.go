@@ -224,3 +224,31 @@ func TestTemplateKey(t *testing.T) {
 		t.Fatalf("error %v, want the file and line 6", err)
 	}
 }
+
+// A document kind this machinery does not know is noted and skipped; the
+// rest of the file is still checked, with its own line numbers.
+func TestUnknownKind(t *testing.T) {
+	l := NewLoader(nil)
+	src := "apiVersion: v1alpha1\nkind: FutureThingConfig\nname: x\n---\n" + "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=\n"
+	units, err := l.Load("u.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Notes) != 1 || !strings.Contains(l.Notes[0], "v1alpha1/FutureThingConfig (line 1)") {
+		t.Errorf("notes %v", l.Notes)
+	}
+	u := units[0]
+	fs := Check(BuildModel(u.Config, Options{File: u.File, Source: u.Source, Partial: u.Partial}), u.Source)
+	found := false
+	for _, f := range fs {
+		if f.Rule == "TS030" {
+			found = true
+			if f.Line != 9 {
+				t.Errorf("TS030 at line %d, want 9 (lines of the original file)", f.Line)
+			}
+		}
+	}
+	if !found {
+		t.Error("the known documents were not checked: no TS030 for the empty key")
+	}
+}

@@ -2,10 +2,10 @@ package rules
 
 var _ = register(&Rule{
 	ID:       "TS071",
-	Title:    "MagicDNS resolver 100.100.100.100 is the node's first nameserver",
+	Title:    "MagicDNS resolver (100.100.100.100 or fd7a:115c:a1e0::53) is the node's first nameserver",
 	Severity: Warning,
 	Topic:    TopicDNS,
-	Why: "100.100.100.100 only answers inside a running tailscaled. As the first host nameserver it is dead during " +
+	Why: "100.100.100.100 and its IPv6 twin fd7a:115c:a1e0::53 only answer inside a running tailscaled. As the first host nameserver it is dead during " +
 		"boot (before ext-tailscale is up: image pulls and time sync need DNS), during upgrades and whenever the " +
 		"node is logged out, and Talos's host DNS forwards pod queries to it too.",
 	Sources: []string{
