@@ -121,42 +121,71 @@ func TestRoutesAutoApproved(t *testing.T) {
 
 func behindNS(l *lab.Lab, i int) string { return "tl" + l.ID + "-n" + strconv.Itoa(i+1) + "r0" }
 
-// TS_ACCEPT_DNS=false leaves the node's resolv.conf as it was; the spec's
-// TS_DEBUG_MTU is tailscale0's MTU and tailscaled listens on the spec's port.
+// TS_ACCEPT_DNS=false (what gen writes) leaves the node's resolv.conf as it
+// was and tailscaled healthy. The control case, a lab-only
+// TS_ACCEPT_DNS=true ahead of it, shows what happens on Talos otherwise:
+// tailscaled tries to replace /etc/resolv.conf, fails on the read-only
+// root and reports it in its health. The spec's TS_DEBUG_MTU is
+// tailscale0's MTU and tailscaled listens on the spec's port.
 func TestDNSMTUAndPort(t *testing.T) {
-	l := up(t, lab.Options{Nodes: 1, MTU: "1400"})
-	n := l.Nodes[0]
-	want, err := os.ReadFile(n.Dir + "/etc/resolv.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Give a (wrongly) DNS-accepting client time to act, then restart it too.
-	time.Sleep(2 * time.Second)
-	if err := l.Restart(context.Background(), n.Name); err != nil {
-		t.Fatal(err)
-	}
-	waitRunning(t, l, n.Name)
-	time.Sleep(2 * time.Second)
-	got, err := os.ReadFile(n.Dir + "/etc/resolv.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("resolv.conf changed with --accept-dns=false:\n%s\nwas:\n%s", got, want)
-	}
-	mtu, err := lab.LinkMTU(n.Netns, "tailscale0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mtu != 1400 {
-		t.Errorf("tailscale0 MTU %d, want 1400 from TS_DEBUG_MTU", mtu)
-	}
-	ports, err := lab.UDPPorts(n.Netns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(ports, 41641) {
-		t.Errorf("UDP ports in the node %v, want tailscaled on 41641 (TS_TAILSCALED_EXTRA_ARGS=--port=41641)", ports)
+	for _, tc := range []struct {
+		name          string
+		extra         []string
+		wantDNSHealth bool
+	}{
+		{"generated", nil, false},
+		{"accept-dns-control", []string{"TS_ACCEPT_DNS=true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := up(t, lab.Options{Nodes: 1, MTU: "1400", ExtraEnv: tc.extra})
+			n := l.Nodes[0]
+			path := n.Dir + "/etc/resolv.conf"
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A restart too: accept-dns is re-applied by `tailscale set`.
+			if err := l.Restart(context.Background(), n.Name); err != nil {
+				t.Fatal(err)
+			}
+			waitRunning(t, l, n.Name)
+			dnsRe := regexp.MustCompile(`(?i)dns`)
+			var health []string
+			for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+				st, err := l.TailscaleStatus(context.Background(), n.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				health = st.Health
+				if slices.ContainsFunc(health, dnsRe.MatchString) {
+					break
+				}
+			}
+			if got := slices.ContainsFunc(health, dnsRe.MatchString); got != tc.wantDNSHealth {
+				t.Errorf("DNS health warning = %v, want %v; health: %q", got, tc.wantDNSHealth, health)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("resolv.conf changed:\n%s\nwas:\n%s", got, want)
+			}
+			mtu, err := lab.LinkMTU(n.Netns, "tailscale0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mtu != 1400 {
+				t.Errorf("tailscale0 MTU %d, want 1400 from TS_DEBUG_MTU", mtu)
+			}
+			ports, err := lab.UDPPorts(n.Netns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(ports, 41641) {
+				t.Errorf("UDP ports in the node %v, want tailscaled on 41641 (TS_TAILSCALED_EXTRA_ARGS=--port=41641)", ports)
+			}
+		})
 	}
 }
 
