@@ -95,3 +95,21 @@ func runCorpusCheck(t *testing.T, dir, name string) []byte {
 	}
 	return b.Bytes()
 }
+
+// BenchmarkCorpus checks the 20 real-world files, one `tailos check` per
+// file as a user would run it (talhelper rendering, patching onto a
+// generated base, rules, cross-node pass, text report).
+func BenchmarkCorpus(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		b.Fatalf("corpus: %v", err)
+	}
+	noEnv := func(string) (string, bool) { return "", false }
+	for b.Loop() {
+		for _, f := range files {
+			ios, _, _, _ := iostreams.Test()
+			Main(&Factory{IO: ios, LookupEnv: noEnv, Version: "test"}, []string{"check", f})
+		}
+	}
+	b.ReportMetric(float64(len(files)), "files/op")
+}
