@@ -52,10 +52,14 @@ var invalidFields = [][]string{{"machine", "extensions"}}
 
 // stripInvalid removes invalidFields from the v1alpha1 documents of data.
 // It returns data unchanged when there is nothing to remove.
-func stripInvalid(data []byte) ([]byte, []rules.InvalidField) {
-	docs, err := parseDocs(data)
-	if err != nil {
-		return data, nil
+//
+// docs are data's parsed documents (nil: parse here); they are edited.
+func stripInvalid(data []byte, docs []*yaml.Node) ([]byte, []rules.InvalidField) {
+	if docs == nil {
+		var err error
+		if docs, err = parseDocs(data); err != nil {
+			return data, nil
+		}
 	}
 	var found []rules.InvalidField
 	for _, d := range docs {
@@ -140,11 +144,7 @@ func dropUnknownKinds(data []byte) ([]byte, []string) {
 }
 
 // tailscaleDocs counts ExtensionServiceConfig documents named tailscale.
-func tailscaleDocs(data []byte) int {
-	docs, err := parseDocs(data)
-	if err != nil {
-		return 0
-	}
+func tailscaleDocs(docs []*yaml.Node) int {
 	n := 0
 	for _, d := range docs {
 		if value(d, "kind") == "ExtensionServiceConfig" && value(d, "name") == "tailscale" {

@@ -204,7 +204,7 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 	if err != nil {
 		// Not YAML at all may still be a JSON6902 patch in JSON.
 		if p, jerr := jsonpatch.DecodePatch(data); jerr == nil && len(p) > 0 {
-			return l.patch(file, data)
+			return l.patch(file, data, nil)
 		}
 		return nil, &InputError{File: file, Err: err}
 	}
@@ -222,7 +222,9 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	if isWholeConfig(docs) {
-		clean, invalid := stripInvalid(data)
+		// One parse serves every look at the input: counting, then stripping.
+		tsDocs := tailscaleDocs(docs)
+		clean, invalid := stripInvalid(data, docs)
 		cfg, err := configloader.NewFromBytes(clean)
 		if unregistered(err) {
 			cfg, err = configloader.NewFromBytes(l.dropUnknown(file, clean))
@@ -230,9 +232,9 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
 		}
-		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config", Load: rules.LoadFacts{Invalid: invalid, TailscaleDocs: tailscaleDocs(data)}}}, nil
+		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config", Load: rules.LoadFacts{Invalid: invalid, TailscaleDocs: tsDocs}}}, nil
 	}
-	return l.patch(file, data)
+	return l.patch(file, data, docs)
 }
 
 // dropUnknown removes documents of kinds machinery does not know, with a
@@ -254,8 +256,11 @@ func unregistered(err error) bool {
 // machineryVersion is the pinned github.com/siderolabs/talos/pkg/machinery.
 const machineryVersion = "v1.14.1"
 
-func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
-	clean, invalid := stripInvalid(data)
+// patch applies one patch file; docs are its parsed documents (nil for a
+// JSON patch), which it may edit.
+func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, error) {
+	role, tsDocs := patchRole(docs), tailscaleDocs(docs)
+	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if unregistered(err) {
 		p, err = configpatcher.LoadPatch(l.dropUnknown(file, clean))
@@ -283,16 +288,12 @@ func (l *Loader) patch(file string, data []byte) ([]Unit, error) {
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}
-	facts := rules.LoadFacts{Invalid: invalid, TailscaleDocs: tailscaleDocs(data)}
-	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch", Role: patchRole(data), Load: facts}}, nil
+	facts := rules.LoadFacts{Invalid: invalid, TailscaleDocs: tsDocs}
+	return []Unit{{File: file, Source: data, Config: cfg, Partial: partial, Kind: "patch", Role: role, Load: facts}}, nil
 }
 
 // patchRole is the machine.type a patch sets, "" if none.
-func patchRole(data []byte) string {
-	docs, err := parseDocs(data)
-	if err != nil {
-		return ""
-	}
+func patchRole(docs []*yaml.Node) string {
 	for _, d := range docs {
 		switch t := value(child(d, "machine"), "type"); t {
 		case "controlplane", "init":

@@ -205,13 +205,15 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 	}
 	// talhelper's envsubst turns the escape $$ into $ ($$patch: delete).
 	data = bytes.ReplaceAll(data, []byte("$$"), []byte("$"))
-	clean, invalid := stripInvalid(data)
+	docs, _ := parseDocs(data) // nil for a JSON patch
+	tsDocs := tailscaleDocs(docs)
+	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if err != nil {
 		return nil, fmt.Errorf("%s: node %s: patch skipped: %v", file, node, err)
 	}
 	facts.Invalid = append(facts.Invalid, invalid...)
-	facts.TailscaleDocs += tailscaleDocs(data)
+	facts.TailscaleDocs += tsDocs
 	return p, nil
 }
 
