@@ -22,6 +22,8 @@ func init() {
 		ruleCase{rule: "TS054", bad: docs(envWith(), "cluster:\n  etcd:\n    advertisedSubnets: ['!100.64.0.1/10']\n"), good: docs(envWith(), lanPinned)},
 		ruleCase{rule: "TS055", bad: docs(envWith(), "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [192.168.1.0/24, 100.64.0.0/10]\n"), good: docs(envWith(), lanPinned)},
 		ruleCase{rule: "TS055", bad: docs(envWith(), "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [100.64.0.0/10, 192.168.1.0/24]\n"), good: docs(envWith(), tailnetPinned)},
+		// An unresolved placeholder in the SANs may be the tailnet address.
+		ruleCase{rule: "TS120", bad: envWith(), good: docs(envWith(), "machine:\n  certSANs: ['${TAILSCALE_IP}']\n"), severity: "info"},
 	)
 }
 

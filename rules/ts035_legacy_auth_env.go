@@ -1,5 +1,7 @@
 package rules
 
+import "strings"
+
 var _ = register(&Rule{
 	ID:       "TS035",
 	Title:    "legacy /var/etc/tailscale/auth.env is ignored by the extension",
@@ -26,9 +28,30 @@ var _ = register(&Rule{
 				At:       *c.LegacyAuthEnv,
 			}}
 		}
-		return []Result{{
-			Message: "machine.files writes /var/etc/tailscale/auth.env, which the tailscale extension has not read since Talos 1.7",
-			At:      *c.LegacyAuthEnv,
-		}}
+		msg := "machine.files writes /var/etc/tailscale/auth.env, which the tailscale extension has not read since Talos 1.7"
+		if lost := authEnvKeys(c); len(lost) > 0 {
+			msg += ": the variables it sets (" + strings.Join(lost, ", ") + ") never reach the extension"
+			if c.Tailscale == nil {
+				msg += ", and with no ExtensionServiceConfig named tailscale ext-tailscale waits forever"
+			}
+		}
+		return []Result{{Message: msg, At: *c.LegacyAuthEnv}}
 	},
 })
+
+// authEnvKeys lists the variables the legacy auth.env file sets.
+func authEnvKeys(c *Config) []string {
+	var keys []string
+	for _, f := range c.MachineFiles {
+		if !strings.HasPrefix(f.Path, "/var/etc/tailscale/") {
+			continue
+		}
+		for _, line := range strings.Split(f.Content, "\n") {
+			k, _, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if ok && k != "" && !strings.HasPrefix(k, "#") {
+				keys = append(keys, strings.TrimPrefix(k, "export "))
+			}
+		}
+	}
+	return keys
+}
