@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -200,6 +201,9 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 	for _, u := range Unresolved(data) {
 		l.note(fmt.Sprintf("%s: %s is not resolved (never guessed); pass --env FILE to check the rendered value", file, u))
 	}
+	if u, ok := wholeFast(file, data); ok {
+		return []Unit{u}, nil
+	}
 	docs, err := parseDocs(data)
 	if err != nil {
 		// Not YAML at all may still be a JSON6902 patch in JSON.
@@ -235,6 +239,37 @@ func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
 		return []Unit{{File: file, Source: data, Config: cfg, Kind: "config", Load: rules.LoadFacts{Invalid: invalid, TailscaleDocs: tsDocs}}}, nil
 	}
 	return l.patch(file, data, docs)
+}
+
+var (
+	topVersion   = regexp.MustCompile(`(?m)^version:\s*v1alpha1\s*$`)
+	topNodes     = regexp.MustCompile(`(?m)^nodes:`)
+	topTalhelper = regexp.MustCompile(`(?m)^clusterName:`) // also KubeClusterConfig's
+)
+
+// wholeFast loads a whole machine config that machinery accepts as it is,
+// without the YAML walk the other shapes need: that is what most inputs of a
+// large fleet are, and machinery's own parse is all it takes.
+func wholeFast(file string, data []byte) (Unit, bool) {
+	if !topVersion.Match(data) || topNodes.Match(data) && topTalhelper.Match(data) {
+		return Unit{}, false
+	}
+	cfg, err := configloader.NewFromBytes(data)
+	if err != nil {
+		return Unit{}, false
+	}
+	whole := false
+	guard(func() { whole = cfg.Machine() != nil && cfg.Machine().Type() != machine.TypeUnknown })
+	if !whole {
+		return Unit{}, false
+	}
+	n := 0
+	for _, e := range cfg.ExtensionServiceConfigs() {
+		if e.Name() == "tailscale" {
+			n++
+		}
+	}
+	return Unit{File: file, Source: data, Config: cfg, Kind: "config", Load: rules.LoadFacts{TailscaleDocs: n}}, true
 }
 
 // dropUnknown removes documents of kinds machinery does not know, with a
