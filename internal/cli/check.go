@@ -59,7 +59,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 		Example: `  tailos check controlplane.yaml
   tailos check --base controlplane.yaml patches/
   tailos check -o sarif talconfig.yaml > tailos.sarif
-  tailos check --fix fix.yaml node.yaml && talosctl apply-config -n NODE -p @fix.yaml
+  tailos check --fix fix.yaml node.yaml; talosctl -n NODE patch machineconfig --patch @fix.yaml
   tailos check --explain TS050`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -249,7 +249,7 @@ func writeFix(opts *CheckOptions, fixes [][]byte) error {
 	if err := render.WriteFileAtomic(opts.Fix, fixes[0], true); err != nil {
 		return fmt.Errorf("check --fix: %w", err)
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: apply it with talosctl patch mc --patch @%s (or --config-patch)\n", opts.Fix, opts.Fix)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: apply it with talosctl patch machineconfig --patch @%s (or as one more --config-patch)\n", opts.Fix, opts.Fix)
 	return nil
 }
 
