@@ -22,6 +22,10 @@ func init() {
 		ruleCase{rule: "TS054", bad: docs(envWith(), "cluster:\n  etcd:\n    advertisedSubnets: ['!100.64.0.1/10']\n"), good: docs(envWith(), lanPinned)},
 		ruleCase{rule: "TS055", bad: docs(envWith(), "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [192.168.1.0/24, 100.64.0.0/10]\n"), good: docs(envWith(), lanPinned)},
 		ruleCase{rule: "TS055", bad: docs(envWith(), "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [100.64.0.0/10, 192.168.1.0/24]\n"), good: docs(envWith(), tailnetPinned)},
+		// Own pod CIDR advertised with --accept-routes: a warning; own service
+		// CIDR only: info (translated to pod IPs before the route lookup).
+		ruleCase{rule: "TS101", bad: envWith("TS_ROUTES=10.244.0.0/16", "TS_EXTRA_ARGS=--accept-routes"), good: envWith("TS_ROUTES=10.244.0.0/16"), severity: "warning"},
+		ruleCase{rule: "TS101", bad: envWith("TS_ROUTES=10.96.0.0/12", "TS_EXTRA_ARGS=--accept-routes"), good: envWith("TS_EXTRA_ARGS=--accept-routes"), severity: "info"},
 		// An unresolved placeholder in the SANs may be the tailnet address.
 		ruleCase{rule: "TS120", bad: envWith(), good: docs(envWith(), "machine:\n  certSANs: ['${TAILSCALE_IP}']\n"), severity: "info"},
 	)

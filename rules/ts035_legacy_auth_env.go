@@ -35,9 +35,29 @@ var _ = register(&Rule{
 				msg += ", and with no ExtensionServiceConfig named tailscale ext-tailscale waits forever"
 			}
 		}
+		if kind := authEnvSecret(c); kind != "" {
+			msg += "; the file still puts a " + kind + " credential in plain text on the node's disk"
+		}
 		return []Result{{Message: msg, At: *c.LegacyAuthEnv}}
 	},
 })
+
+// authEnvSecret is the kind of credential the auth.env content holds.
+func authEnvSecret(c *Config) string {
+	for _, f := range c.MachineFiles {
+		if !strings.HasPrefix(f.Path, "/var/etc/tailscale/") {
+			continue
+		}
+		for _, line := range strings.Split(f.Content, "\n") {
+			if _, v, ok := strings.Cut(line, "="); ok {
+				if k := SecretKind(strings.Trim(strings.TrimSpace(v), `"'`)); k != "" {
+					return k
+				}
+			}
+		}
+	}
+	return ""
+}
 
 // authEnvKeys lists the variables the legacy auth.env file sets.
 func authEnvKeys(c *Config) []string {

@@ -44,20 +44,37 @@ var _ = register(&Rule{
 		for _, p := range c.Addresses {
 			own = append(own, network{"LAN", p.Masked()})
 		}
+		// A pod CIDR or LAN overlap hijacks traffic outright. Traffic to a
+		// service CIDR is mostly translated to pod IPs before the route
+		// lookup (kube-proxy's nat OUTPUT/PREROUTING, Cilium's socket LB),
+		// so an overlap there alone is reported as info.
+		var hit *Result
 		for _, r := range routes {
 			p, err := netip.ParsePrefix(r)
 			if err != nil || p.Bits() == 0 {
 				continue
 			}
 			for _, o := range own {
-				if p.Overlaps(o.prefix) {
-					return []Result{{
-						Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s %s: peers advertising it too hijack local traffic", r, o.what, o.prefix),
-						At:      AtEnv("TS_EXTRA_ARGS"),
-						Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
-					}}
+				if !p.Overlaps(o.prefix) {
+					continue
+				}
+				res := Result{
+					Message: fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own %s %s: peers advertising it too hijack local traffic", r, o.what, o.prefix),
+					At:      AtEnv("TS_EXTRA_ARGS"),
+					Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
+				}
+				if o.what != "service CIDR" {
+					return []Result{res}
+				}
+				if hit == nil {
+					res.Severity = sev(Info)
+					res.Message = fmt.Sprintf("the node accepts tailnet routes and advertises %s, which overlaps its own service CIDR %s: a peer's copy lands in table 52, but service traffic is normally translated to pod IPs (kube-proxy, Cilium) before that route is looked up", r, o.prefix)
+					hit = &res
 				}
 			}
+		}
+		if hit != nil {
+			return []Result{*hit}
 		}
 		return nil
 	},
