@@ -60,9 +60,8 @@ func nodeMTU(s *spec.Spec, n spec.Node, np *Node) (int, error) {
 	m, underlay, family := s.MTUFor(n)
 	switch {
 	case m.Auto:
-		// The tailnet always carries IPv6 (fd7a:115c:a1e0::/48), so the TUN
-		// MTU may not go below 1280.
-		r, err := mtu.FromUnderlay(underlay, mtu.Family(family), true)
+		// While the tailnet carries IPv6 the TUN MTU may not go below 1280.
+		r, err := mtu.FromUnderlay(underlay, mtu.Family(family), s.TailnetIPv6())
 		if err != nil {
 			return 0, fmt.Errorf("mtu: %w", err)
 		}
@@ -70,7 +69,7 @@ func nodeMTU(s *spec.Spec, n spec.Node, np *Node) (int, error) {
 		np.Warnings = append(np.Warnings, r.Warnings...)
 		return r.TUN, nil
 	case m.Value != 0:
-		if probs := mtu.Check(m.Value, underlay, mtu.Family(family), true); len(probs) > 0 {
+		if probs := mtu.Check(m.Value, underlay, mtu.Family(family), s.TailnetIPv6()); len(probs) > 0 {
 			msgs := make([]string, len(probs))
 			for i, p := range probs {
 				msgs[i] = p.Message

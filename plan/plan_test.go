@@ -136,3 +136,33 @@ func TestEnvironmentNeverRepeatsContainerbootFlags(t *testing.T) {
 		}
 	}
 }
+
+// mtu: auto keeps IPv6's 1280 floor unless the spec gives IPv6 up; the
+// arithmetic is the mtu package's.
+func TestAutoMTU(t *testing.T) {
+	for _, tc := range []struct {
+		extra string
+		want  string
+	}{
+		{"", "TS_DEBUG_MTU=1280"},
+		{"  ipv6: false\n", "TS_DEBUG_MTU=1240"},
+	} {
+		src := strings.Replace(base, "  lanSubnets: [192.168.1.0/24]", "  lanSubnets: [192.168.1.0/24]\n  underlayMTU: 1300\n  underlayFamily: 4", 1)
+		src = strings.Replace(src, "tailnet:\n", "tailnet:\n  mtu: auto\n"+tc.extra, 1)
+		s, err := spec.Parse("t.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Build(s, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := p.Nodes[0]
+		if !slices.Contains(n.Environment, tc.want) {
+			t.Errorf("ipv6 %q: environment %v, want %s", tc.extra, n.Environment, tc.want)
+		}
+		if tc.extra == "" && len(n.Warnings) == 0 {
+			t.Error("no warning that 1280 + 60 does not fit a 1300-byte underlay")
+		}
+	}
+}

@@ -112,3 +112,6 @@ func (s *Spec) PinnedSubnets() []string {
 	}
 	return slices.Clone(s.Cluster.LANSubnets)
 }
+
+// TailnetIPv6 reports whether tailscale0 must keep IPv6 (its MTU ≥ 1280).
+func (s *Spec) TailnetIPv6() bool { return s.Tailnet.IPv6 == nil || *s.Tailnet.IPv6 }

@@ -75,6 +75,11 @@ type Tailnet struct {
 	SSH              bool  `yaml:"ssh,omitempty" json:"ssh,omitempty"`
 	Port             int   `yaml:"port,omitempty" json:"port,omitempty"`
 	MTU              MTU   `yaml:"mtu,omitempty" json:"mtu,omitempty"`
+	// IPv6 says whether the tailnet carries IPv6 inside (Tailscale always
+	// assigns fd7a:115c:a1e0::/48 addresses; Headscale can run without).
+	// nil means true. false lets `mtu: auto` go below 1280, where Linux
+	// removes IPv6 from tailscale0.
+	IPv6 *bool `yaml:"ipv6,omitempty" json:"ipv6,omitempty"`
 	// Admins are the policy sources allowed to reach the Talos and
 	// Kubernetes APIs and to own the tags.
 	Admins   []string `yaml:"admins,omitempty" json:"admins,omitempty"`
