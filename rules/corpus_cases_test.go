@@ -16,6 +16,8 @@ func init() {
 		ruleCase{rule: "TS036", bad: docs(envWith(), "machine:\n  env:\n    TS_AUTHKEY: \"\"\n"), good: envWith()},
 		ruleCase{rule: "TS036", bad: docs(envWith(), authFile),
 			good: docs(esc("TS_AUTHKEY=file:/var/run/tailscale/authkey", "TS_AUTH_ONCE=true", "PORT=41641"), authFile)},
+		ruleCase{rule: "TS036", bad: docs(envWith(), "machine:\n  files:\n    - path: /var/run/tailscale/authkey\n      permissions: 0o600\n      content: \"\"\n"),
+			good: envWith(), severity: "error"},
 		ruleCase{rule: "TS037", bad: docs(esc("TS_AUTHKEY=file:/var/lib/tailscale/k"), esc("TS_AUTH_ONCE=true", "PORT=41641")), good: envWith()},
 		ruleCase{rule: "TS038", bad: esc("TS_AUTHKEY=${TAILSCALE_AUTHKEY}", "TS_AUTH_ONCE=true", "PORT=41641"), good: envWith()},
 		ruleCase{rule: "TS054", bad: docs(envWith(), "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [192.168.8.1/24]\n"), good: docs(envWith(), lanPinned)},

@@ -153,6 +153,7 @@ type Config struct {
 type MachineFile struct {
 	Path    string
 	Content string
+	Op      string // create, append or overwrite; "" is invalid
 	At      Loc
 }
 

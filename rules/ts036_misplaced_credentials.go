@@ -21,6 +21,7 @@ var _ = register(&Rule{
 		"siderolabs/talos internal/app/machined/pkg/system/services/extension.go Runner: runner.WithEnv(environment.Get(cfg)) — machine.env — then the ExtensionServiceConfig environment",
 		"siderolabs/talos internal/pkg/environment/environment.go (machine.env → every service)",
 		"research/talos.md §3.1 (extension mounts), §3.3",
+		"talos v1.14.1 internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go WriteUserFiles (op must be create, append or overwrite)",
 		"realworld/INDEX.md entry 15",
 	},
 	Fix: "Put TS_AUTHKEY into the ExtensionServiceConfig environment (or TS_AUTHKEY=file:/var/lib/tailscale/authkey " +
@@ -56,7 +57,13 @@ var _ = register(&Rule{
 			if strings.TrimSpace(f.Content) == "" {
 				msg += " (and its content is empty)"
 			}
-			out = append(out, Result{Message: msg, At: f.At})
+			r := Result{Message: msg, At: f.At}
+			if f.Op == "" {
+				// WriteUserFiles accepts only create, append and overwrite.
+				r.Severity = sev(Error)
+				r.Message += "; it has no op, so Talos's boot task that writes machine.files fails with \"unknown operation for file\""
+			}
+			out = append(out, r)
 		}
 		return out
 	},
