@@ -21,7 +21,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/rules"
-	"github.com/tailos/tailos/talosconf"
 )
 
 // Unit is one node configuration to check.
@@ -64,12 +63,12 @@ type Loader struct {
 	Env map[string]string
 
 	mu   sync.Mutex
-	gens map[string]*talosconf.Generator
+	gens map[string]*standIn
 }
 
 // NewLoader returns a loader; base may be nil (a generated base is used).
 func NewLoader(base config.Provider) *Loader {
-	return &Loader{Base: base, gens: map[string]*talosconf.Generator{}}
+	return &Loader{Base: base, gens: map[string]*standIn{}}
 }
 
 // Stand-in bases: v1.13 keeps kubelet/sysctl/install settings in v1alpha1,
@@ -86,7 +85,7 @@ func (l *Loader) generated(version, cluster, endpoint string, role machine.Type)
 	g, ok := l.gens[key]
 	if !ok {
 		var err error
-		g, err = talosconf.NewGenerator(talosconf.BaseOptions{ClusterName: cluster, Endpoint: endpoint, TalosVersion: version})
+		g, err = newStandIn(version, cluster, endpoint)
 		if err != nil {
 			l.mu.Unlock()
 			return nil, err
