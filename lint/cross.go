@@ -4,19 +4,22 @@ import "github.com/tailos/tailos/rules"
 
 // CheckNodes runs the cross-node rules on the models of one input (the
 // nodes of a talhelper file, or the files of one invocation) and returns
-// each node's findings, lines resolved against its source and credentials
-// masked, in the order of models.
-func CheckNodes(models []*rules.Config, sources [][]byte) [][]rules.Finding {
+// each node's findings, attributed to file and line like CheckUnit's and
+// with credentials masked, in the order of models. units[i] is the unit
+// models[i] was built from.
+func CheckNodes(models []*rules.Config, units []Unit) [][]rules.Finding {
 	out := rules.RunNodes(models)
 	for i, fs := range out {
-		var idx *Index
-		if i < len(sources) && len(sources[i]) > 0 && len(fs) > 0 {
-			idx = NewIndex(sources[i])
+		if len(fs) == 0 || i >= len(units) {
+			continue
 		}
+		if len(units[i].Sources) > 1 {
+			Attribute(fs, units[i])
+			continue
+		}
+		idx := NewIndex(units[i].Source)
 		for j := range fs {
-			if idx != nil {
-				fs[j].Line = idx.Line(fs[j].At)
-			}
+			fs[j].Line = idx.Line(fs[j].At)
 			fs[j].Message = rules.Mask(fs[j].Message)
 		}
 	}

@@ -41,6 +41,13 @@ type Unit struct {
 	// Load is what the loader saw in the input that the config no longer
 	// shows (removed invalid fields, merged documents).
 	Load rules.LoadFacts
+	// Sources are the files a talhelper node is built from: the talconfig,
+	// then the patch files read from disk, in the order they apply.
+	Sources []Source
+	// Lines maps config field paths to the talconfig lines of the node
+	// fields they are rendered from ("machine.install.image" → the line of
+	// talosImageURL or schematic).
+	Lines map[string]int
 }
 
 // InputError is bad input: it names the file (and line when known).

@@ -116,6 +116,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 		}
 		var patches []configpatcher.Patch
 		var facts rules.LoadFacts
+		srcs := []Source{{File: file, Data: data}}
 		for _, svc := range append(append([]talService{}, group.ExtensionServices...), n.ExtensionServices...) {
 			if svc.Name == "tailscale" {
 				facts.TailscaleDocs++
@@ -123,7 +124,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 		}
 		for _, src := range [][]yaml.Node{tc.Patches, group.Patches, n.Patches} {
 			for j := range src {
-				p, err := l.talPatch(file, name, &src[j], siblings, &facts)
+				p, err := l.talPatch(file, name, &src[j], siblings, &facts, &srcs)
 				if err != nil {
 					l.note(err.Error())
 					continue
@@ -155,7 +156,8 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			}
 			cfg = next
 		}
-		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics, TalosVersion: talosVersion(tc.TalosVersion), Load: facts})
+		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics,
+			TalosVersion: talosVersion(tc.TalosVersion), Load: facts, Sources: srcs, Lines: nodeLines(root, i, n.ControlPlane)})
 	}
 	for _, name := range unreferenced(tc, siblings) {
 		l.note(fmt.Sprintf("%s: bundled document %s is not referenced by any patches: entry, so it is not applied", file, name))
@@ -179,14 +181,16 @@ func (l *Loader) note(s string) {
 
 // talPatch loads one talhelper patch: "@file", an inline YAML string, or an
 // inline mapping/list.
-func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][]byte, facts *rules.LoadFacts) (configpatcher.Patch, error) {
+func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][]byte, facts *rules.LoadFacts, srcs *[]Source) (configpatcher.Patch, error) {
 	var data []byte
 	switch {
 	case n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "@"):
 		ref := strings.TrimPrefix(n.Value, "@")
-		b, err := os.ReadFile(filepath.Join(filepath.Dir(file), ref))
+		disk := filepath.Join(filepath.Dir(file), ref)
+		b, err := os.ReadFile(disk)
 		if err == nil {
 			b = Substitute(b, l.Env)
+			*srcs = append(*srcs, Source{File: disk, Data: b})
 		} else {
 			b = siblings[path.Base(ref)]
 		}
@@ -215,6 +219,47 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 	facts.Invalid = append(facts.Invalid, invalid...)
 	facts.TailscaleDocs += tsDocs
 	return p, nil
+}
+
+// nodeLines maps config field paths to the talconfig lines of the fields
+// node i is rendered from: its own, else its role group's, else the
+// cluster-wide ones; anything else points at the node's entry.
+func nodeLines(root *yaml.Node, i int, controlPlane bool) map[string]int {
+	keyLine := func(m *yaml.Node, key string) int {
+		if k, _ := pair(m, key); k != nil {
+			return k.Line
+		}
+		return 0
+	}
+	nodes := child(root, "nodes")
+	if nodes == nil || nodes.Kind != yaml.SequenceNode || i >= len(nodes.Content) {
+		return nil
+	}
+	node := nodes.Content[i]
+	group := child(root, "worker")
+	if controlPlane {
+		group = child(root, "controlPlane")
+	}
+	first := func(cands ...int) int {
+		for _, c := range cands {
+			if c > 0 {
+				return c
+			}
+		}
+		return 0
+	}
+	lines := map[string]int{
+		"machine": node.Line,
+		"cluster": node.Line,
+		"machine.install.image": first(keyLine(node, "talosImageURL"), keyLine(node, "schematic"),
+			keyLine(group, "talosImageURL"), keyLine(group, "schematic"), node.Line),
+		"machine.certSANs":            first(keyLine(node, "certSans"), keyLine(root, "additionalMachineCertSans"), node.Line),
+		"cluster.apiServer.certSANs":  first(keyLine(root, "additionalApiServerCertSans"), node.Line),
+		"machine.network.interfaces":  first(keyLine(node, "networkInterfaces"), node.Line),
+		"machine.network.nameservers": first(keyLine(node, "nameservers"), node.Line),
+		"extensionServices":           first(keyLine(node, "extensionServices"), keyLine(group, "extensionServices"), node.Line),
+	}
+	return lines
 }
 
 // unreferenced lists the "# file:" documents bundled with a talconfig that

@@ -96,14 +96,14 @@ func TestCrossNode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var ms []*rules.Config
-			var srcs [][]byte
+			var us []lint.Unit
 			for _, n := range tt.nodes {
 				name := strings.TrimPrefix(strings.SplitN(n, "\n", 2)[0], "# ")
 				m, _, u := check(t, l, "n.yaml", n, lint.Options{Node: name})
-				ms, srcs = append(ms, m), append(srcs, u.Source)
+				ms, us = append(ms, m), append(us, u)
 			}
 			got := map[string][]string{}
-			for _, fs := range lint.CheckNodes(ms, srcs) {
+			for _, fs := range lint.CheckNodes(ms, us) {
 				for _, f := range fs {
 					got[f.Rule] = append(got[f.Rule], f.Node)
 					if f.Line == 0 {

@@ -174,7 +174,12 @@ func checkRun(opts *CheckOptions) error {
 				in.Files = append(in.Files, s.File)
 			}
 		} else {
-			perUnit[i] = lint.Check(m, u.Source)
+			perUnit[i] = lint.CheckUnit(m, u)
+			if len(u.Sources) > 1 { // a talhelper node built from patch files
+				for _, s := range u.Sources {
+					in.Files = append(in.Files, s.File)
+				}
+			}
 		}
 		inputs = append(inputs, in)
 	}
@@ -182,11 +187,11 @@ func checkRun(opts *CheckOptions) error {
 	// cluster, or the files given together).
 	for _, g := range lint.Groups(units) {
 		ms := make([]*rules.Config, len(g))
-		srcs := make([][]byte, len(g))
+		us := make([]lint.Unit, len(g))
 		for j, i := range g {
-			ms[j], srcs[j] = models[i], units[i].Source
+			ms[j], us[j] = models[i], units[i]
 		}
-		for j, fs := range lint.CheckNodes(ms, srcs) {
+		for j, fs := range lint.CheckNodes(ms, us) {
 			i := g[j]
 			perUnit[i] = append(perUnit[i], fs...)
 			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
