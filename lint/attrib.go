@@ -33,7 +33,7 @@ func (x *Index) fullLine(loc rules.Loc) (int, bool) {
 // holds the environment entry (the first one: the first entry is in
 // effect), else at the talconfig line of the node field it comes from.
 func CheckUnit(m *rules.Config, u Unit) []rules.Finding {
-	if len(u.Sources) <= 1 {
+	if len(u.Sources) == 0 {
 		return Check(m, u.Source)
 	}
 	fs := rules.Run(m)

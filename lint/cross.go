@@ -13,7 +13,7 @@ func CheckNodes(models []*rules.Config, units []Unit) [][]rules.Finding {
 		if len(fs) == 0 || i >= len(units) {
 			continue
 		}
-		if len(units[i].Sources) > 1 {
+		if len(units[i].Sources) > 0 {
 			Attribute(fs, units[i])
 			continue
 		}
