@@ -171,6 +171,20 @@ func Substitute(data []byte, env map[string]string) []byte {
 	})
 }
 
+// envEntryRef matches an environment list entry whose value uses ${VAR}.
+var envEntryRef = regexp.MustCompile(`(?m)^\s*-\s*["']?([A-Za-z_][A-Za-z0-9_]*)=[^\n]*\$\{`)
+
+// templatedEnvKeys lists the environment keys whose value the input takes
+// from a ${VAR} placeholder: filled in by --env, the value is not written
+// in the file itself (TS040 does not apply).
+func templatedEnvKeys(data []byte) []string {
+	var out []string
+	for _, m := range envEntryRef.FindAllSubmatch(data, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
 // Unresolved lists the ${VAR} references left in data, each with the
 // line of its first use, sorted by line.
 func Unresolved(data []byte) []string {

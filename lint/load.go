@@ -203,7 +203,15 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 // Load classifies one file — talhelper talconfig, whole machine config, or
 // patch — and returns the node configurations it describes.
 func (l *Loader) Load(file string, data []byte) ([]Unit, error) {
-	data = Substitute(data, l.Env)
+	templated := templatedEnvKeys(data)
+	units, err := l.load(file, Substitute(data, l.Env))
+	for i := range units {
+		units[i].Load.Templated = append(units[i].Load.Templated, templated...)
+	}
+	return units, err
+}
+
+func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 	for _, u := range Unresolved(data) {
 		l.note(fmt.Sprintf("%s: %s is not resolved (never guessed); pass --env FILE to check the rendered value", file, u))
 	}

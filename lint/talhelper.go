@@ -189,6 +189,7 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 		disk := filepath.Join(filepath.Dir(file), ref)
 		b, err := os.ReadFile(disk)
 		if err == nil {
+			facts.Templated = append(facts.Templated, templatedEnvKeys(b)...)
 			b = Substitute(b, l.Env)
 			*srcs = append(*srcs, Source{File: disk, Data: b})
 		} else {

@@ -165,6 +165,9 @@ type LoadFacts struct {
 	// TailscaleDocs counts the ExtensionServiceConfig documents named
 	// tailscale that strategic merge combined into this configuration.
 	TailscaleDocs int
+	// Templated are environment keys whose value the input takes from a
+	// ${VAR} placeholder (filled in by --env): not written in the file.
+	Templated []string
 }
 
 // InvalidField is a field Talos does not have, with its YAML value.

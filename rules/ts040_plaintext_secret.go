@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -73,6 +74,9 @@ var _ = register(&Rule{
 					continue
 				}
 				v = f.Value
+			}
+			if slices.Contains(c.Load.Templated, e.Key) {
+				continue // filled in from --env: the file holds a placeholder
 			}
 			if kind := SecretKind(v); kind != "" && !strings.Contains(v, "${") {
 				out = append(out, Result{
