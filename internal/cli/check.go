@@ -134,8 +134,16 @@ func checkRun(opts *CheckOptions) error {
 		if loader.Env == nil {
 			loader.Env = map[string]string{}
 		}
+		keys := make([]string, 0, len(env))
 		for k, v := range env {
 			loader.Env[k] = v
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if kind := rules.SecretKind(env[k]); kind != "" {
+				loader.Notes = append(loader.Notes, fmt.Sprintf("%s: %s holds a %s credential in plain text; if this file is committed, encrypt it (SOPS) and revoke the key", f, k, kind))
+			}
 		}
 	}
 	var units []lint.Unit
