@@ -29,9 +29,9 @@ func (x *Index) fullLine(loc rules.Loc) (int, bool) {
 // CheckUnit runs the catalogue on a unit's model and attributes each
 // finding to the file and line that state it. A talhelper node is built
 // from its talconfig and the patch files it names, so a finding points at
-// the patch file that sets the field (the last one: later patches win) or
-// holds the environment entry (the first one: the first entry is in
-// effect), else at the talconfig line of the node field it comes from.
+// the last patch file that sets the field or holds the environment entry
+// (later patches win; of a duplicated variable runc keeps the last), else
+// at the talconfig line of the node field it comes from.
 func CheckUnit(m *rules.Config, u Unit) []rules.Finding {
 	if len(u.Sources) == 0 {
 		return Check(m, u.Source)
@@ -55,15 +55,8 @@ func Attribute(fs []rules.Finding, u Unit) {
 		f := &fs[i]
 		f.Message = rules.Mask(f.Message)
 		f.File, f.Line = u.File, 0
-		order := make([]int, len(u.Sources))
-		for j := range order {
-			order[j] = j
-			if f.At.EnvKey == "" {
-				order[j] = len(u.Sources) - 1 - j
-			}
-		}
 		found := false
-		for _, j := range order {
+		for j := len(u.Sources) - 1; j >= 0; j-- {
 			if l, ok := index(j).fullLine(f.At); ok {
 				f.File, f.Line, found = u.Sources[j].File, l, true
 				break

@@ -70,9 +70,9 @@ type Source struct {
 }
 
 // CheckSources runs the catalogue on a configuration merged from several
-// patch files and attributes each finding to the file that states it: an
-// environment entry to the first file that has it (the first occurrence is
-// the one in effect), a field to the last (later patches override).
+// patch files and attributes each finding to the last file that states it:
+// later patches override fields, and of a duplicated environment variable
+// runc keeps the last entry.
 func CheckSources(m *rules.Config, sources []Source) []rules.Finding {
 	fs := rules.Run(m)
 	idx := make([]*Index, len(sources))
@@ -82,14 +82,7 @@ func CheckSources(m *rules.Config, sources []Source) []rules.Finding {
 			continue
 		}
 		fs[i].File = sources[0].File
-		order := make([]int, len(sources))
-		for j := range order {
-			order[j] = j
-			if fs[i].At.EnvKey == "" {
-				order[j] = len(sources) - 1 - j
-			}
-		}
-		for _, j := range order {
+		for j := len(sources) - 1; j >= 0; j-- {
 			if idx[j] == nil {
 				idx[j] = NewIndex(sources[j].Data)
 			}

@@ -54,8 +54,8 @@ func TestLoadFacts(t *testing.T) {
 	if got := only(fs, "TS037"); len(got) != 1 || !strings.Contains(got[0].Message, "TS_HOSTNAME") {
 		t.Errorf("TS037 %+v, want the merge noted with TS_HOSTNAME set twice", got)
 	}
-	if m.Tailscale.Get("TS_HOSTNAME") != "a" || m.Tailscale.Get("TS_AUTH_ONCE") != "true" {
-		t.Errorf("merged environment %+v: want both documents, first value wins", m.Tailscale.Env)
+	if m.Tailscale.Get("TS_HOSTNAME") != "b" || m.Tailscale.Get("TS_AUTH_ONCE") != "true" {
+		t.Errorf("merged environment %+v: want both documents, last value wins", m.Tailscale.Env)
 	}
 }
 

@@ -248,11 +248,13 @@ type EnvVar struct {
 	Value string
 }
 
-// Lookup returns the first value of key, as the process environment would.
+// Lookup returns the value of key in effect: the last entry, because runc
+// keeps the last of duplicated variables (libcontainer/env.go prepareEnv)
+// and merged ExtensionServiceConfig documents concatenate their lists.
 func (t *Tailscale) Lookup(key string) (string, bool) {
-	for _, e := range t.Env {
-		if e.Key == key {
-			return e.Value, true
+	for i := len(t.Env) - 1; i >= 0; i-- {
+		if t.Env[i].Key == key {
+			return t.Env[i].Value, true
 		}
 	}
 	return "", false

@@ -13,14 +13,16 @@ var _ = register(&Rule{
 	Title:    "tailscaled state forced to memory or away from /var/lib/tailscale",
 	Severity: Error,
 	Topic:    TopicStatePersistence,
-	Why: "--state or --statedir in TS_TAILSCALED_EXTRA_ARGS override where tailscaled keeps its node key (a " +
-		"TS_STATE_DIR in the ExtensionServiceConfig cannot: see TS131). The extension bind-mounts only /var/lib/tailscale (on EPHEMERAL, which survives reboots and upgrades) for " +
+	Why: "TS_STATE_DIR in the ExtensionServiceConfig, or --state/--statedir in TS_TAILSCALED_EXTRA_ARGS, override " +
+		"where tailscaled keeps its node key: Talos appends the ExtensionServiceConfig environment after the " +
+		"extension's own TS_STATE_DIR=/var/lib/tailscale and runc keeps the last entry of a duplicated variable. " +
+		"The extension bind-mounts only /var/lib/tailscale (on EPHEMERAL, which survives reboots and upgrades) for " +
 		"state; its root filesystem is read-only. `mem:` state, or a state directory elsewhere, loses the node key on " +
 		"every restart: each boot registers a new device (node-1, node-1-1, …), breaking ACLs, approved routes and " +
 		"MagicDNS names, and every boot depends on a still-valid auth key.",
 	Sources: []string{
 		"research/tailscale.md §1.1 TS_STATE_DIR (\"use 'mem:' to not store state and register as an ephemeral node\")",
-		"talos v1.14.1 extension.go (spec environment, then the ExtensionServiceConfig's); containerd oci.WithEnv appends duplicates; Go's os.Getenv takes the first",
+		"talos v1.14.1 extension.go (spec environment, then the ExtensionServiceConfig's); containerd oci.WithEnv keeps duplicates; runc libcontainer/env.go prepareEnv keeps the last",
 		"research/anchors.md §0 tailscale.yaml mounts; §2 \"State persistence → duplicate devices\" (tailscale#9907, #6241)",
 		"realworld/INDEX.md entry 07",
 	},
@@ -32,10 +34,16 @@ var _ = register(&Rule{
 		if t == nil {
 			return nil
 		}
-		// TS_STATE_DIR in the ExtensionServiceConfig cannot move the state:
-		// the extension's own TS_STATE_DIR comes first in the container's
-		// environment and wins (TS131). Only tailscaled's flags can.
+		// The ExtensionServiceConfig's entries come after the extension's own
+		// and the container runtime keeps the last, so this does move state.
 		var out []Result
+		if v, ok := t.Lookup("TS_STATE_DIR"); ok && strings.TrimRight(v, "/") != StateDir {
+			out = append(out, Result{
+				Message: fmt.Sprintf("TS_STATE_DIR=%s overrides the extension's %s: the node key is lost on restart", v, StateDir),
+				At:      AtEnv("TS_STATE_DIR"),
+				Edits:   []Edit{DeleteEnv("TS_STATE_DIR")},
+			})
+		}
 		args := t.TailscaledArgs()
 		bad := []string{}
 		for _, f := range args {

@@ -9,7 +9,7 @@ var _ = register(&Rule{
 	Topic:    TopicAuthKey,
 	Why: "Applied as separate patches (talhelper patches, talosctl --config-patch), documents with the same kind " +
 		"and name are merged by strategic merge: their environment lists are concatenated, and for a key set twice " +
-		"the process sees the first entry. In a whole machine config two such documents are an error " +
+		"the last entry is the one in effect (runc keeps the last). In a whole machine config two such documents are an error " +
 		"(\"duplicate document\"). tailos checks the merged result; this note says where the key and the " +
 		"flags came together, because splitting them (e.g. a SOPS-encrypted key document) makes a missing or " +
 		"duplicated entry easy to miss.",
@@ -33,7 +33,7 @@ var _ = register(&Rule{
 		}
 		msg := fmt.Sprintf("%d ExtensionServiceConfig documents named tailscale were merged into one (environment lists concatenated); the findings are about the merged environment", c.Load.TailscaleDocs)
 		if len(dup) > 0 {
-			msg += fmt.Sprintf("; set more than once (the first wins): %v", dup)
+			msg += fmt.Sprintf("; set more than once (the last wins): %v", dup)
 		}
 		return []Result{{Message: msg, At: Loc{Doc: DocTailscaleESC}}}
 	},

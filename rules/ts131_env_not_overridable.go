@@ -11,16 +11,18 @@ var extensionEnv = map[string]string{
 
 var _ = register(&Rule{
 	ID:       "TS131",
-	Title:    "environment entry cannot override the extension's own",
+	Title:    "environment entry overrides the extension's own TS_SOCKET or TS_USERSPACE",
 	Severity: Warning,
 	Topic:    TopicFlags,
-	Why: "The extension's service spec sets TS_STATE_DIR=/var/lib/tailscale, TS_SOCKET=/var/run/tailscale/tailscaled.sock " +
-		"and TS_USERSPACE=false. Talos appends the ExtensionServiceConfig environment after them and the first " +
-		"occurrence wins, so these entries are ignored — and if they did apply, they would move state off the " +
-		"persisted mount, hide the socket from the host, or switch to userspace networking without tailscale0.",
+	Why: "The extension's service spec sets TS_SOCKET=/var/run/tailscale/tailscaled.sock and TS_USERSPACE=false " +
+		"(and TS_STATE_DIR, see TS020). Talos appends the ExtensionServiceConfig environment after them; containerd " +
+		"keeps both entries and runc keeps the last, so the ExtensionServiceConfig wins. Another TS_SOCKET puts the " +
+		"socket outside the /var/run/tailscale mount, where nothing on the host finds it; TS_USERSPACE=true runs " +
+		"tailscaled without tailscale0, so the host's own traffic (talosctl, kubelet, etcd) cannot use the tailnet.",
 	Sources: []string{
-		"research/talos.md §3.2 \"Environment precedence\" (services/extension.go Runner; replaceOrAppendEnvValues)",
-		"research/anchors.md §0 (tailscale.yaml environment)",
+		"talos v1.14.1 internal/app/machined/pkg/system/services/extension.go (Runner, applyExtensionServiceConfig: append)",
+		"containerd pkg/oci/spec_opts.go replaceOrAppendEnvValues (keeps duplicates); runc libcontainer/env.go prepareEnv (last wins)",
+		"research/anchors.md §0 (tailscale.yaml environment); research/talos.md §3.2 (its precedence guess is wrong)",
 	},
 	Fix: "Remove the entry; the extension's value is the right one on Talos (repeating the same value is harmless).",
 	Check: func(c *Config) []Result {
@@ -29,10 +31,10 @@ var _ = register(&Rule{
 			return nil
 		}
 		var out []Result
-		for _, k := range []string{"TS_STATE_DIR", "TS_SOCKET", "TS_USERSPACE"} {
+		for _, k := range []string{"TS_SOCKET", "TS_USERSPACE"} { // TS_STATE_DIR: TS020
 			if v, ok := t.Lookup(k); ok && v != extensionEnv[k] {
 				out = append(out, Result{
-					Message: fmt.Sprintf("%s=%s is ignored: the extension's own %s=%s comes first in the container's environment and wins", k, v, k, extensionEnv[k]),
+					Message: fmt.Sprintf("%s=%s overrides the extension's %s=%s (the ExtensionServiceConfig's entry comes last and wins)", k, v, k, extensionEnv[k]),
 					At:      AtEnv(k),
 					Edits:   []Edit{DeleteEnv(k)},
 				})
