@@ -113,3 +113,36 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(files)), "files/op")
 }
+
+// TestCorpusCopy keeps the copy in lint/testdata/realworld equal to the
+// research corpus it came from, when that is at hand ($TAILOS_CORPUS, or
+// shared/realworld beside the repository); the copy alone is enough to run
+// TestCorpus, so its absence only skips this check.
+func TestCorpusCopy(t *testing.T) {
+	src := os.Getenv("TAILOS_CORPUS")
+	if src == "" {
+		src = filepath.Join(repoRoot(t), "..", "shared", "realworld")
+	}
+	if _, err := os.Stat(filepath.Join(src, "INDEX.md")); err != nil {
+		t.Skipf("no research corpus at %s (set TAILOS_CORPUS); the copy in %s is used as is", src, corpusDir)
+	}
+	names, err := filepath.Glob(filepath.Join(src, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = append(names, filepath.Join(src, "INDEX.md"))
+	for _, p := range names {
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(corpusDir, filepath.Base(p)))
+		if err != nil {
+			t.Errorf("%s is not copied into %s: %v", filepath.Base(p), corpusDir, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s: copy it again and review the goldens", filepath.Base(p), p)
+		}
+	}
+}
