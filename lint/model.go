@@ -147,7 +147,7 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 	if files, err := m.Files(); err == nil {
 		for i, f := range files {
 			loc := rules.Loc{Doc: rules.DocV1Alpha1, Path: []string{"machine", "files", itoa(i), "path"}}
-			c.MachineFiles = append(c.MachineFiles, rules.MachineFile{Path: f.Path(), Content: f.Content(), Op: f.Op(), At: loc})
+			c.MachineFiles = append(c.MachineFiles, rules.MachineFile{Path: f.Path(), Content: f.Content(), Op: f.Op(), Mode: uint32(f.Permissions()), At: loc})
 			if strings.HasPrefix(f.Path(), "/var/etc/tailscale/") && c.LegacyAuthEnv == nil {
 				c.LegacyAuthEnv = &loc
 			}

@@ -28,6 +28,9 @@ func init() {
 		// CIDR only: info (translated to pod IPs before the route lookup).
 		ruleCase{rule: "TS101", bad: envWith("TS_ROUTES=10.244.0.0/16", "TS_EXTRA_ARGS=--accept-routes"), good: envWith("TS_ROUTES=10.244.0.0/16"), severity: "warning"},
 		ruleCase{rule: "TS101", bad: envWith("TS_ROUTES=10.96.0.0/12", "TS_EXTRA_ARGS=--accept-routes"), good: envWith("TS_EXTRA_ARGS=--accept-routes"), severity: "info"},
+		// On Talos 1.6 the file is read: a world-readable key is worth saying.
+		ruleCase{rule: "TS035", bad: "machine:\n  files:\n    - path: /var/etc/tailscale/auth.env\n      permissions: 0o644\n      op: create\n      content: TS_AUTHKEY=${K}\n",
+			good: envWith(), opts: lint.Options{TalosVersion: "v1.6.1"}, severity: "info"},
 		// An unresolved placeholder in the SANs may be the tailnet address.
 		ruleCase{rule: "TS120", bad: envWith(), good: docs(envWith(), "machine:\n  certSANs: ['${TAILSCALE_IP}']\n"), severity: "info"},
 	)
@@ -138,5 +141,18 @@ func TestCrossNode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// On Talos ≤ 1.6 auth.env is read, so its permissions matter.
+func TestAuthEnvWorldReadable(t *testing.T) {
+	l := lint.NewLoader(nil)
+	for mode, want := range map[string]bool{"0o644": true, "0o600": false} {
+		src := "machine:\n  files:\n    - path: /var/etc/tailscale/auth.env\n      permissions: " + mode + "\n      op: create\n      content: TS_AUTHKEY=${K}\n"
+		_, fs, _ := check(t, l, "a.yaml", src, lint.Options{TalosVersion: "v1.6.1"})
+		got := only(fs, "TS035")
+		if len(got) != 1 || strings.Contains(got[0].Message, "world-readable") != want {
+			t.Errorf("%s: %v, want world-readable mentioned = %v", mode, got, want)
+		}
 	}
 }

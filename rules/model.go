@@ -154,6 +154,7 @@ type MachineFile struct {
 	Path    string
 	Content string
 	Op      string // create, append or overwrite; "" is invalid
+	Mode    uint32 // permissions
 	At      Loc
 }
 

@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 var _ = register(&Rule{
 	ID:       "TS035",
@@ -22,11 +25,11 @@ var _ = register(&Rule{
 			return nil
 		}
 		if c.TalosBefore(1, 7) {
-			return []Result{{
-				Severity: sev(Info),
-				Message:  "machine.files writes /var/etc/tailscale/auth.env: read by Talos " + c.TalosVersion + ", ignored once the node is upgraded to 1.7 or later",
-				At:       *c.LegacyAuthEnv,
-			}}
+			msg := "machine.files writes /var/etc/tailscale/auth.env: read by Talos " + c.TalosVersion + ", ignored once the node is upgraded to 1.7 or later"
+			if slices.ContainsFunc(authEnvKeys(c), func(k string) bool { return k == "TS_AUTHKEY" || k == "TS_AUTH_KEY" }) && authEnvWorldReadable(c) {
+				msg += "; the key in it is world-readable (permissions allow others to read)"
+			}
+			return []Result{{Severity: sev(Info), Message: msg, At: *c.LegacyAuthEnv}}
 		}
 		msg := "machine.files writes /var/etc/tailscale/auth.env, which the tailscale extension has not read since Talos 1.7"
 		if lost := authEnvKeys(c); len(lost) > 0 {
@@ -37,6 +40,9 @@ var _ = register(&Rule{
 		}
 		if kind := authEnvSecret(c); kind != "" {
 			msg += "; the file still puts a " + kind + " credential in plain text on the node's disk"
+			if authEnvWorldReadable(c) {
+				msg += ", readable by every user"
+			}
 		}
 		return []Result{{Message: msg, At: *c.LegacyAuthEnv}}
 	},
@@ -57,6 +63,17 @@ func authEnvSecret(c *Config) string {
 		}
 	}
 	return ""
+}
+
+// authEnvWorldReadable reports whether the auth.env file is readable by
+// every user of the node.
+func authEnvWorldReadable(c *Config) bool {
+	for _, f := range c.MachineFiles {
+		if strings.HasPrefix(f.Path, "/var/etc/tailscale/") && f.Mode&0o004 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // authEnvKeys lists the variables the legacy auth.env file sets.
