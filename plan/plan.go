@@ -56,8 +56,8 @@ type Node struct {
 type Options struct {
 	// SeparateAuth leaves TS_AUTHKEY out of the node patches: a separate
 	// secret patch supplies it. Talos appends environment lists when it
-	// merges, and the first occurrence of a variable wins, so a placeholder
-	// left in the node patch would shadow the real key.
+	// merges, so a placeholder left in the node patch would reach the
+	// container next to the real key (the last one wins there).
 	SeparateAuth bool
 }
 
