@@ -36,7 +36,7 @@ func TestExtensionBuildInspect(t *testing.T) {
 
 	run := func(args ...string) (string, string, int) {
 		ios, _, out, errOut := iostreams.Test()
-		code := Main(&Factory{IO: ios, Version: "test"}, args)
+		code := Main(testFactory(ios), args)
 		return out.String(), errOut.String(), code
 	}
 
@@ -108,7 +108,7 @@ func TestExtensionBuildProgress(t *testing.T) {
 		ios, _, out, errOut := iostreams.Test()
 		ios.SetTTY(false, tty)
 		tarPath := filepath.Join(t.TempDir(), "ts.tar")
-		if code := Main(&Factory{IO: ios, Version: "test"}, []string{"extension", "build", "--tailscale", "1.96.5", "-o", tarPath}); code != 0 {
+		if code := Main(testFactory(ios), []string{"extension", "build", "--tailscale", "1.96.5", "-o", tarPath}); code != 0 {
 			t.Fatalf("tty=%v: exit %d: %s", tty, code, errOut)
 		}
 		gotProgress := strings.Contains(errOut.String(), "building the tailscale 1.96.5 extension for amd64")

@@ -16,7 +16,7 @@ import (
 func runMTUCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	f := &Factory{IO: ios, Version: "test"}
+	f := testFactory(ios)
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
