@@ -139,6 +139,11 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("the lab needs root (network namespaces, mounts, /dev/net/tun)")
 	}
+	// A unix socket path holds at most 107 bytes: nodes' tailscaled
+	// sockets and Headscale's live under the lab directory.
+	if longest := filepath.Join(o.Dir, "nodes", "node-000", "run", "tailscale", "tailscaled.sock"); len(longest) > 107 {
+		return nil, fmt.Errorf("lab directory %s is too long for unix sockets under it (%d > 107 bytes): choose a shorter --dir", o.Dir, len(longest))
+	}
 	if _, err := os.Stat(filepath.Join(o.Dir, stateFile)); err == nil {
 		return nil, fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
 	}

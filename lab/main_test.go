@@ -13,12 +13,13 @@ import (
 	"github.com/tailos/tailos/lab"
 )
 
-// live tracks the labs of this test binary so that an interrupt still
-// removes them (t.Cleanup does not run on SIGINT).
+// live tracks the lab directories of this test binary so that an
+// interrupt still removes their labs, half-started ones included (t.Cleanup
+// does not run on SIGINT).
 var live = struct {
 	sync.Mutex
-	labs map[*lab.Lab]bool
-}{labs: map[*lab.Lab]bool{}}
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
 
 func TestMain(m *testing.M) {
 	// Re-executed as a node's container init.
@@ -32,8 +33,8 @@ func TestMain(m *testing.M) {
 	go func() {
 		<-sigc
 		live.Lock()
-		for l := range live.labs {
-			_ = l.Down(context.Background())
+		for d := range live.dirs {
+			_ = lab.Teardown(context.Background(), d)
 		}
 		os.Exit(130)
 	}()
@@ -67,6 +68,27 @@ func needLab(t *testing.T) {
 	}
 }
 
+// shortDir is a fresh directory with a short path: unix socket paths
+// under it must stay within 107 bytes, which t.TempDir's may not.
+func shortDir(t testing.TB) string {
+	d, err := os.MkdirTemp("", "tl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d + "/lab"
+}
+
+func track(dir string, on bool) {
+	live.Lock()
+	defer live.Unlock()
+	if on {
+		live.dirs[dir] = true
+	} else {
+		delete(live.dirs, dir)
+	}
+}
+
 func labAllowed() bool {
 	if os.Geteuid() != 0 {
 		return false
@@ -80,24 +102,20 @@ func up(t *testing.T, o lab.Options) *lab.Lab {
 	t.Helper()
 	needLab(t)
 	if o.Dir == "" {
-		o.Dir = t.TempDir() + "/lab"
+		o.Dir = shortDir(t)
 	}
 	o.Progress = func(f string, a ...any) { t.Logf(f, a...) }
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	start := time.Now()
+	track(o.Dir, true)
 	l, err := lab.Up(ctx, o)
 	if err != nil {
 		t.Fatalf("lab up: %v", err)
 	}
 	t.Logf("lab %s up in %s", l.ID, time.Since(start).Round(10*time.Millisecond))
-	live.Lock()
-	live.labs[l] = true
-	live.Unlock()
 	t.Cleanup(func() {
-		live.Lock()
-		delete(live.labs, l)
-		live.Unlock()
+		defer track(o.Dir, false)
 		if t.Failed() {
 			for _, n := range l.Nodes {
 				t.Logf("%s service log:\n%s", n.Name, lab.LogTail(n.LogPath(), 400))

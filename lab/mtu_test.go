@@ -157,11 +157,13 @@ func BenchmarkLabThroughput(b *testing.B) {
 	}
 }
 
-const benchChunk = 16 << 20
+const benchChunk = 64 << 20
 
 func benchLab(b *testing.B, o lab.Options, bare bool) {
 	needLabB(b)
-	o.Dir = b.TempDir() + "/lab"
+	o.Dir = shortDir(b)
+	track(o.Dir, true)
+	defer track(o.Dir, false)
 	l, err := lab.Up(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
@@ -172,7 +174,6 @@ func benchLab(b *testing.B, o lab.Options, bare bool) {
 		_, to = tailnetIPs(b, l)
 		warm(b, l, to)
 	}
-	b.SetBytes(benchChunk)
 	b.ResetTimer()
 	var moved int64
 	var spent time.Duration
