@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/rules"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // Unit is one node configuration to check.
@@ -70,12 +71,12 @@ type Loader struct {
 	Env map[string]string
 
 	mu   sync.Mutex
-	gens map[string]*standIn
+	gens map[string]*talosconf.Generator
 }
 
 // NewLoader returns a loader; base may be nil (a generated base is used).
 func NewLoader(base config.Provider) *Loader {
-	return &Loader{Base: base, gens: map[string]*standIn{}}
+	return &Loader{Base: base, gens: map[string]*talosconf.Generator{}}
 }
 
 // Stand-in bases: v1.13 keeps kubelet/sysctl/install settings in v1alpha1,
@@ -92,7 +93,7 @@ func (l *Loader) generated(version, cluster, endpoint string, role machine.Type)
 	g, ok := l.gens[key]
 	if !ok {
 		var err error
-		g, err = newStandIn(version, cluster, endpoint)
+		g, err = talosconf.NewGenerator(talosconf.BaseOptions{ClusterName: cluster, Endpoint: endpoint, TalosVersion: version})
 		if err != nil {
 			l.mu.Unlock()
 			return nil, err
