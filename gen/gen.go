@@ -87,6 +87,10 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 		return nil, err
 	}
 	out := &Output{Plan: p}
+	if p.Auth.Ref.Kind == spec.RefInline {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s:%d: tailnet.auth holds the secret in plain text (allowInline); reference it as env:NAME or file:PATH",
+			s.File(), s.Line("tailnet", "auth")))
+	}
 	var secret []byte
 	if opts.InlineSecrets {
 		lookup := opts.LookupEnv
