@@ -98,7 +98,7 @@ func checkOutput(o string) error {
 	return nil
 }
 
-func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) error {
+func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -108,16 +108,27 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) error {
 	if _, err := lab.LoadState(o.Dir); err == nil {
 		return fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
 	}
+	_, statErr := os.Stat(o.Dir)
+	created := os.IsNotExist(statErr)
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return err
 	}
+	// A lab that never came up leaves nothing behind (Up removes its own
+	// namespaces); the error carries the supervisor log's tail.
+	defer func() {
+		if _, err := lab.LoadState(o.Dir); err != nil && created && retErr != nil {
+			_ = os.RemoveAll(o.Dir)
+		}
+	}()
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--nodes", strconv.Itoa(o.Nodes),
+	args := []string{"lab", "up", "--foreground", "--dir", o.Dir,
 		"--underlay-mtu", strconv.Itoa(o.UnderlayMTU), "--mtu", o.MTU, "--timeout", o.Timeout.String()}
-	if o.SpecFile != "" {
+	if o.SpecFile == "" {
+		args = append(args, "--nodes", strconv.Itoa(o.Nodes))
+	} else {
 		abs, err := filepath.Abs(o.SpecFile)
 		if err != nil {
 			return err
