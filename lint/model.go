@@ -13,7 +13,7 @@ import (
 
 // factoryInstaller matches Image Factory installer references:
 // <host>/installer[-secureboot]/<id>:<tag> and <host>/<platform>-installer[-secureboot]/<id>:<tag>
-// (research/talos.md §1.5).
+// (siderolabs/image-factory v0.8.4 internal/frontend/http/registry.go getRequestedImage).
 var factoryInstaller = regexp.MustCompile(`^[^/]+(?:/[^/]+)*?/(?:installer|[a-z0-9-]+-installer)(?:-secureboot)?/([0-9a-f]{64})(?:[:@].*)?$`)
 
 // imageTag is an installer's Talos version tag.

@@ -186,7 +186,7 @@ func TestExplain(t *testing.T) {
 	if err := Explain(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"TS050  kubelet node IP", "severity: error", "topic:    node-ip", "fix: ", "  - research/anchors.md"} {
+	for _, want := range []string{"TS050  kubelet node IP", "severity: error", "topic:    node-ip", "fix: ", "  - siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/network/node_address.go"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("explain lacks %q:\n%s", want, buf.String())
 		}

@@ -34,7 +34,7 @@ func (s Severity) String() string {
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Mode is how the tailnet is used by the cluster; several rules invert
-// between the two (DESIGN.md "Two deployment modes").
+// between the two.
 type Mode string
 
 // Deployment modes.

@@ -16,9 +16,8 @@ var _ = register(&Rule{
 		"the node silently drops off the tailnet. The empty schematic 376567988ad3… is what `talosctl upgrade` uses " +
 		"when no --image is given.",
 	Sources: []string{
-		"research/anchors.md §0 \"Installer image / extension loss on upgrade\" (cmd/talosctl/cmd/talos/upgrade.go, pkg/images/images.go DefaultInstallerImageSchematic)",
+		"siderolabs/talos v1.14.1 cmd/talosctl/cmd/talos/upgrade.go (default --image) and pkg/images/images.go (DefaultInstallerImageSchematic: the empty schematic)",
 		"siderolabs/talos#7962, siderolabs/talos#8467",
-		"DESIGN.md trap table \"extension not in the install image\"",
 	},
 	Fix: "Build a schematic with systemExtensions.officialExtensions: [siderolabs/tailscale] (`tailos schematic` or " +
 		"factory.talos.dev), and set machine.install.image (UnattendedInstallConfig installer.image on Talos ≥ 1.14) to " +

@@ -12,9 +12,10 @@ var _ = register(&Rule{
 		"extension but whose config has no such document never joins the tailnet (and `talosctl apply-config` with " +
 		"a file that lacks it removes it).",
 	Sources: []string{
-		"research/talos.md §3.3 (ExtensionServiceConfig, `configuration: true` dependency)",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (depends: configuration: true)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/system/services/extension.go (Condition: waits for the ExtensionServiceConfig status named after the extension)",
 		"siderolabs/extensions c677b87 \"feat: use ExtensionServiceConfig document\"",
-		"research/anchors.md §1 Sarapuce/write-ups (apply-config drops the document)",
+		"Sarapuce/write-ups Talos/README.md (\"Always apply with the patch file, otherwise, tailscale config will be deleted.\")",
 	},
 	Fix: "Add an ExtensionServiceConfig document (apiVersion v1alpha1, name: tailscale) with at least TS_AUTHKEY and " +
 		"TS_AUTH_ONCE=true, or remove the extension from the schematic.",

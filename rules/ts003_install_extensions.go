@@ -14,8 +14,9 @@ var _ = register(&Rule{
 		"extensions now come only from the installer image's schematic. Listing the tailscale image there installs " +
 		"nothing, so the ExtensionServiceConfig (if any) waits for a service that does not exist.",
 	Sources: []string{
-		"research/talos.md §6 item 11 (machine.install.extensions: no effect from 1.10)",
-		"realworld/INDEX.md trap 2 (entries 09, 13, 14)",
+		"siderolabs/talos v1.14.1 CHANGELOG.md, Talos 1.10.0-alpha.3 (`.machine.install.extensions` has no effect starting from Talos 1.10; commit 2b8e08234)",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go (\".machine.install.extensions is deprecated\" warning)",
+		"lint/testdata/realworld/INDEX.md trap 2 (entries 09, 13, 14)",
 		"siderolabs/talos#8467",
 	},
 	Fix: "Remove machine.install.extensions and put siderolabs/tailscale into an Image Factory schematic; point " +

@@ -12,8 +12,8 @@ var _ = register(&Rule{
 		"during decoding\", so talosctl apply-config and gen config fail; where a tool drops the key instead, no " +
 		"extension is installed. tailos removed the field to check the rest of the document.",
 	Sources: []string{
-		"pkg/machinery v1.14.1 configloader (unknown keys are errors); research/talos.md §4.3",
-		"realworld/INDEX.md entry 15, and gt-core-labs/gt-cluster (\"Not included\")",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/configloader/internal/decoder/decoder.go (strict decoding: \"unknown keys found during decoding\")",
+		"lint/testdata/realworld/INDEX.md entry 15, and gt-core-labs/gt-cluster patches/tailscale.yaml (INDEX.md \"Not included\")",
 	},
 	Fix: "Delete machine.extensions; put siderolabs/tailscale into an Image Factory schematic and set " +
 		"machine.install.image to that schematic's installer.",

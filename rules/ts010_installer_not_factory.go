@@ -12,9 +12,11 @@ var _ = register(&Rule{
 		"1.14), and with no install image at all `talosctl upgrade` falls back to the empty-schematic installer: " +
 		"either way the next install or upgrade removes Tailscale from the node.",
 	Sources: []string{
-		"research/anchors.md §0 (upgrade.go default image; CHANGELOG 1.14: ghcr installer no longer published)",
-		"research/talos.md §1.5, §1.7 (\"machine.install.image must use the same schematic\")",
-		"home-operations/tuppr#478, #549",
+		"siderolabs/talos v1.14.1 cmd/talosctl/cmd/talos/upgrade.go (default --image: the empty-schematic factory installer)",
+		"siderolabs/talos v1.14.1 CHANGELOG.md, Talos 1.14.0 (\"The ghcr.io/siderolabs/installer image is no longer published with releases\")",
+		"siderolabs/image-factory v0.8.4 internal/frontend/http/registry.go getRequestedImage (installer and <platform>-installer images)",
+		"siderolabs/talos website/content/v1.11/learn-more/image-factory.md at 2f23fede (machine.install.image must use the same schematic, or extensions are lost)",
+		"home-operations/tuppr#478, home-operations/tuppr#549",
 	},
 	Fix: "Set machine.install.image (UnattendedInstallConfig installer.image on Talos ≥ 1.14) to the factory " +
 		"installer of a schematic that includes siderolabs/tailscale, and always upgrade with `--image` set to it.",

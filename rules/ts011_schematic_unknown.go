@@ -11,8 +11,8 @@ var _ = register(&Rule{
 		"reference. Opaque IDs are how the extension gets lost: a copied installer URL from another cluster, or a " +
 		"schematic rebuilt without it.",
 	Sources: []string{
-		"research/talos.md §1.2 (schematic ID = sha256 of the canonical YAML)",
-		"realworld/INDEX.md entry 06 (opaque talosImageURL id)",
+		"siderolabs/image-factory v0.8.4 pkg/schematic/schematic.go (ID: sha256 of the canonical YAML)",
+		"lint/testdata/realworld/INDEX.md entry 06 (opaque talosImageURL id)",
 	},
 	Fix: "Pass the schematic file to `tailos check --schematic FILE` so the linter can verify it, or regenerate the " +
 		"installer reference with `tailos schematic`.",

@@ -21,10 +21,11 @@ var _ = register(&Rule{
 		"every restart: each boot registers a new device (node-1, node-1-1, …), breaking ACLs, approved routes and " +
 		"MagicDNS names, and every boot depends on a still-valid auth key.",
 	Sources: []string{
-		"research/tailscale.md §1.1 TS_STATE_DIR (\"use 'mem:' to not store state and register as an ephemeral node\")",
-		"talos v1.14.1 extension.go (spec environment, then the ExtensionServiceConfig's); containerd oci.WithEnv keeps duplicates; runc libcontainer/env.go prepareEnv keeps the last",
-		"research/anchors.md §0 tailscale.yaml mounts; §2 \"State persistence → duplicate devices\" (tailscale#9907, #6241)",
-		"realworld/INDEX.md entry 07",
+		"tailscale/tailscale v1.96.5 cmd/tailscaled/tailscaled.go (--state: \"use 'mem:' to not store state and register as an ephemeral node\")",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/system/services/extension.go (spec environment, then the ExtensionServiceConfig's); containerd pkg/oci/spec_opts.go WithEnv keeps duplicates; runc libcontainer/env.go prepareEnv keeps the last",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (mounts: only /var/lib/tailscale holds state; read-only root)",
+		"tailscale/tailscale#9907, tailscale/tailscale#6241 (a new device on every boot when /var/lib/tailscale does not persist)",
+		"lint/testdata/realworld/INDEX.md entry 07",
 	},
 	Fix: "Remove TS_STATE_DIR (the extension already sets /var/lib/tailscale) and any --state/--statedir from " +
 		"TS_TAILSCALED_EXTRA_ARGS. To recover from a stuck node key, delete the device in the admin console and log in " +

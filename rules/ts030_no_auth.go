@@ -9,8 +9,9 @@ var _ = register(&Rule{
 		"tailscaled prints a login URL into `talosctl logs ext-tailscale` that nobody visits, the 60 s boot " +
 		"timeout expires and Talos restarts the service forever. An empty `TS_AUTHKEY=` is the same.",
 	Sources: []string{
-		"research/tailscale.md §1.1 (TS_AUTHKEY, TS_CLIENT_ID), §1.3 (60 s wait for Running)",
-		"realworld/INDEX.md trap 3 (entries 13, 15, 16, 19)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/settings.go configFromEnv (TS_AUTHKEY, TS_CLIENT_ID)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/main.go (60 s boot timeout waiting for Running)",
+		"lint/testdata/realworld/INDEX.md trap 3 (entries 13, 15, 16, 19)",
 	},
 	Fix: "Add TS_AUTHKEY=<key> (a reusable or per-node, pre-approved, tagged auth key) or an OAuth client secret " +
 		"`tskey-client-…?ephemeral=false&preauthorized=true` with --advertise-tags; keep the value out of version " +

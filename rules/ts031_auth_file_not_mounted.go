@@ -20,9 +20,10 @@ var _ = register(&Rule{
 		"/var/run/tailscale, /etc/ssl/certs and the ExtensionServiceConfig's configFiles mountPaths. A path anywhere " +
 		"else (e.g. a machine.files entry under /var/etc) does not exist there, so login fails.",
 	Sources: []string{
-		"research/talos.md §3.1 tailscale.yaml mounts, §3.3 configFiles (bind-mounted read-only at mountPath)",
-		"research/tailscale.md §1.1 TS_AUTHKEY (\"file:\" resolved by the CLI, up.go resolveValueFromFile)",
-		"realworld/INDEX.md entry 15",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (mounts)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/system/services/extension.go applyExtensionServiceConfig (configFiles bind-mounted read-only at mountPath)",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/up.go resolveValueFromFile (a \"file:\" auth key is read by the CLI inside the container)",
+		"lint/testdata/realworld/INDEX.md entry 15",
 	},
 	Fix: "Deliver the key as an ExtensionServiceConfig configFiles entry (mountPath /etc/tailscale/authkey with " +
 		"TS_AUTHKEY=file:/etc/tailscale/authkey), or reference a file under /var/lib/tailscale.",

@@ -10,8 +10,9 @@ var _ = register(&Rule{
 		"fails with \"invalid key\" and the node falls off the tailnet; with an OAuth secret every start mints a new " +
 		"key. With TS_AUTH_ONCE=true the key is only used when the node needs a login.",
 	Sources: []string{
-		"research/tailscale.md §1.1 TS_AUTH_ONCE, §1.3 (OAuth + TS_AUTH_ONCE=false)",
-		"research/anchors.md §2 \"Auth keys, expiry, OAuth\" (tailscale/tailscale#19501, #16987)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/main.go (TS_AUTH_ONCE: \"forcibly log in every time the container starts\")",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/up.go (the OAuth hook, feature/oauthkey/oauthkey.go resolveAuthKey, runs on every tailscale up)",
+		"tailscale/tailscale#19501, tailscale/tailscale#16987 (tailscale up --auth-key fails on restart once the key has expired)",
 	},
 	Fix: "Set TS_AUTH_ONCE=true (state is persisted in /var/lib/tailscale). Put routes and hostname in TS_ROUTES and " +
 		"TS_HOSTNAME, which are re-applied with `tailscale set` on every start.",

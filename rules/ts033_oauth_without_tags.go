@@ -14,7 +14,7 @@ var _ = register(&Rule{
 		"client must carry tags: without --advertise-tags the login fails with \"oauth authkeys require " +
 		"--advertise-tags\" and the service restarts forever.",
 	Sources: []string{
-		"research/tailscale.md §2.1 (feature/oauthkey/oauthkey.go resolveAuthKey)",
+		"tailscale/tailscale v1.96.5 feature/oauthkey/oauthkey.go resolveAuthKey (\"oauth authkeys require --advertise-tags\")",
 		"tailscale/tsidp#159, tailscale/golink#209",
 	},
 	Fix: "Add --advertise-tags=tag:<name> to TS_EXTRA_ARGS with a tag the OAuth client owns (and list it in the " +

@@ -15,8 +15,7 @@ var _ = register(&Rule{
 		"comes back as a new device, losing its name, IP and approved routes. `preauthorized` defaults to false, which " +
 		"stalls on device approval.",
 	Sources: []string{
-		"research/tailscale.md §2.1 (\"The ephemeral property defaults to true\")",
-		"research/anchors.md §2 OAuth (lint: without ?ephemeral=false on a server = warning)",
+		"tailscale/tailscale v1.96.5 feature/oauthkey/oauthkey.go resolveAuthKey (ephemeral defaults to true, preauthorized to false)",
 	},
 	Fix: "Append `?ephemeral=false&preauthorized=true` to the OAuth client secret.",
 	Check: func(c *Config) []Result {

@@ -15,8 +15,9 @@ var _ = register(&Rule{
 		"is never read, so its key, routes and flags have no effect (and the file is world-readable).",
 	Sources: []string{
 		"siderolabs/extensions c677b87 (removed environmentFile)",
-		"research/talos.md §3.1 history; §6 item 8",
-		"realworld/INDEX.md trap 1 (entries 12, 13, 14, 19)",
+		"siderolabs/extensions 6c502e1 \"feat: tailscale extension\" (environmentFile: /var/etc/tailscale/auth.env)",
+		"siderolabs/extensions network/tailscale/README.md (still mentions /var/etc/tailscale/auth.env)",
+		"lint/testdata/realworld/INDEX.md trap 1 (entries 12, 13, 14, 19)",
 	},
 	Fix: "Move the variables into an ExtensionServiceConfig document (name: tailscale, environment: [...]) and " +
 		"delete the machine.files entry.",

@@ -18,11 +18,11 @@ var _ = register(&Rule{
 		"ExtensionServiceConfig points at it (and the path is mounted into the container: /var/lib/tailscale or " +
 		"/var/run/tailscale).",
 	Sources: []string{
-		"siderolabs/talos internal/app/machined/pkg/system/services/extension.go Runner: runner.WithEnv(environment.Get(cfg)) — machine.env — then the ExtensionServiceConfig environment",
-		"siderolabs/talos internal/pkg/environment/environment.go (machine.env → every service)",
-		"research/talos.md §3.1 (extension mounts), §3.3",
-		"talos v1.14.1 internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go WriteUserFiles (op must be create, append or overwrite)",
-		"realworld/INDEX.md entry 15",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/system/services/extension.go Runner: runner.WithEnv(environment.Get(cfg)) — machine.env — then the ExtensionServiceConfig environment",
+		"siderolabs/talos v1.14.1 internal/pkg/environment/environment.go (machine.env → every service)",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (mounts: /var/lib/tailscale, /var/run/tailscale; depends: configuration: true)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go WriteUserFiles (op must be create, append or overwrite)",
+		"lint/testdata/realworld/INDEX.md entry 15",
 	},
 	Fix: "Put TS_AUTHKEY into the ExtensionServiceConfig environment (or TS_AUTHKEY=file:/var/lib/tailscale/authkey " +
 		"with the key in that file) and remove it from machine.env and unused machine.files entries.",

@@ -14,9 +14,9 @@ var _ = register(&Rule{
 		"flags came together, because splitting them (e.g. a SOPS-encrypted key document) makes a missing or " +
 		"duplicated entry easy to miss.",
 	Sources: []string{
-		"research/talos.md §3.3 (NamedDocument, duplicate document, environment appended)",
-		"research/talos.md §4.3 (StrategicMerge matches apiVersion/kind/name)",
-		"realworld/INDEX.md entry 20",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/container/container.go (\"duplicate document\": one ExtensionServiceConfig per name)",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/configpatcher/strategic.go StrategicMerge (documents matched by apiVersion/kind/name) and pkg/machinery/config/merge/merge.go (environment lists append)",
+		"lint/testdata/realworld/INDEX.md entry 20",
 	},
 	Fix: "Nothing to fix if intended; keep each key in exactly one of the documents.",
 	Check: func(c *Config) []Result {

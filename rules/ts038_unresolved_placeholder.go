@@ -17,8 +17,8 @@ var _ = register(&Rule{
 		"config reaches Talos. tailos does not guess the value: rules that need it (is the key reusable, an OAuth " +
 		"secret, empty?) cannot judge it. Passed verbatim to Talos, containerboot would use the literal text.",
 	Sources: []string{
-		"research/anchors.md §1 talhelper (talenv.yaml, talsecret.sops.yaml, envsubst)",
-		"realworld/INDEX.md conventions (placeholders kept verbatim); entries 06, 14, 17",
+		"budimanjojo/talhelper pkg/substitute/envsubst.go (${VAR} filled in by envsubst from talenv.yaml and talsecret.sops.yaml)",
+		"lint/testdata/realworld/INDEX.md conventions (placeholders kept verbatim); entries 06, 14, 17",
 	},
 	Fix: "Pass the values with `tailos check --env talenv.yaml` (KEY: value YAML or KEY=value dotenv) to check the " +
 		"rendered config; make sure the variable is set where talhelper genconfig runs.",

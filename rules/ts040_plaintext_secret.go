@@ -55,8 +55,9 @@ var _ = register(&Rule{
 		"CI logs and `talosctl get extensionserviceconfigs` output. OAuth client secrets never expire; reusable auth " +
 		"keys let anyone who reads them add devices to the tailnet.",
 	Sources: []string{
-		"realworld/INDEX.md entry 11 (key committed in plain text), entries 19/20 (OAuth secret on every node)",
-		"research/tailscale.md §2.2 (key prefixes)",
+		"lint/testdata/realworld/INDEX.md entry 11 (key committed in plain text), entries 19/20 (OAuth secret on every node)",
+		"tailscale/tailscale publicapi/readme.md and publicapi/tailnet.md (API docs before 124ff3b03: tskey-api- tokens, tskey-auth- keys); tailscale/tailscale v1.96.5 feature/oauthkey/oauthkey.go (tskey-client- OAuth secrets)",
+		"juanfont/headscale CHANGELOG.md, 0.28.0 (hskey-auth- and hskey-api- keys)",
 	},
 	Fix: "Keep the value out of the repository: talhelper/envsubst variables with SOPS, a Terraform variable, or a " +
 		"short-lived per-node key minted at provisioning time. Revoke any key that was committed.",

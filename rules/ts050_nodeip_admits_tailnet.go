@@ -13,9 +13,9 @@ var _ = register(&Rule{
 		"the node registers with its tailnet IP: pod networking and kube-apiserver traffic break (\"no route to " +
 		"host\"). A 10.0.0.0/8 LAN sorts first and is only at risk when its address is missing at boot.",
 	Sources: []string{
-		"research/anchors.md §0 \"Node-IP selection sorts addresses numerically\" (node_address.go, nodeip.go, nodeip_config.go)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/network/node_address.go (routed addresses sorted numerically, tun links included)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/k8s/nodeip.go and nodeip_config.go (first routed address in validSubnets; default 0.0.0.0/0, ::/0; only pod/service CIDRs and VIPs excluded)",
 		"siderolabs/extensions#626, siderolabs/extensions#1091",
-		"research/talos.md §4.1",
 	},
 	Fix: "Pin validSubnets to the LAN (e.g. [192.168.1.0/24]) or exclude the tailnet: append \"!100.64.0.0/10\" " +
 		"(and \"!fd7a:115c:a1e0::/48\") after the positive entries.",

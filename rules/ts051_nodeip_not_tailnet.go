@@ -12,8 +12,8 @@ var _ = register(&Rule{
 		"address, which is the LAN one whenever the LAN is 10.0.0.0/8 (or the tailnet address is not up yet at " +
 		"boot): pods on other sites are unreachable.",
 	Sources: []string{
-		"research/anchors.md §2 \"kubelet / etcd picking the tailnet IP\" (counter-design: k8rn, hsudbrock/talos-tailscale)",
-		"realworld/INDEX.md entry 18 (tailnet-native module without validSubnets)",
+		"michaelbeaumont/k8rn infra/files/base.yaml.tmpl and hsudbrock/talos-tailscale scripts/generate-configs.sh (kubelet validSubnets pinned to the tailnet on purpose)",
+		"lint/testdata/realworld/INDEX.md entry 18 (tailnet-native module without validSubnets)",
 	},
 	Fix: "Set validSubnets to [100.64.0.0/10] (add fd7a:115c:a1e0::/48 for IPv6), replacing LAN entries.",
 	Check: func(c *Config) []Result {

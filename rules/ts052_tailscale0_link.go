@@ -10,8 +10,9 @@ var _ = register(&Rule{
 		"link that has no DHCP server, static addresses or routes that fight tailscaled's, and an interface Talos " +
 		"waits for before tailscaled exists.",
 	Sources: []string{
-		"realworld/INDEX.md entry 18 (interface: tailscale0 with dhcp: true)",
-		"research/talos.md §3.1 (kernel TUN mode, tailscale0 on the host)",
+		"lint/testdata/realworld/INDEX.md entry 18 (interface: tailscale0 with dhcp: true)",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (TS_USERSPACE=false: kernel TUN on the host network)",
+		"siderolabs/talos v1.14.1 internal/integration/api/extensions_qemu.go TestExtensionsTailscale (tailscale0 is a tun link on the host)",
 	},
 	Fix: "Remove tailscale0 from machine.network.interfaces / LinkConfig; select the tailnet with validSubnets and " +
 		"advertisedSubnets instead.",

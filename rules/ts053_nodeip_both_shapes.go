@@ -11,8 +11,9 @@ var _ = register(&Rule{
 		"document wins and Talos's validation rejects the v1alpha1 field as a conflict; a patch written for the old " +
 		"shape therefore either breaks apply-config or silently stops pinning the node IP away from the tailnet.",
 	Sources: []string{
-		"research/anchors.md §0 \"Config schema moved in Talos 1.14\" (CHANGELOG v1.14.0-beta.1)",
-		"research/talos.md §4.2 (conflict validators); realworld/INDEX.md entry 05",
+		"siderolabs/talos v1.14.1 CHANGELOG.md, Talos 1.14.0 (\"Kubernetes Multi-document Configuration\": KubeNodeConfig)",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/types/k8s/node.go (\".machine.kubelet.nodeIP is already set in v1alpha1 config\")",
+		"lint/testdata/realworld/INDEX.md entry 05",
 	},
 	Fix: "Keep one shape: on Talos ≥ 1.14 put validSubnets under KubeNodeConfig nodeIP and delete " +
 		"machine.kubelet.nodeIP.",

@@ -17,9 +17,9 @@ var _ = register(&Rule{
 		"--advertise-routes (\"has non-address bits set\"), so copying it between the two fails there.",
 	Sources: []string{
 		"github.com/siderolabs/net v0.4.0 net.go ParseSubnetOrAddress, FilterIPs (netip.ParsePrefix keeps host bits; Prefix.Contains ignores them)",
-		"talos v1.14.1 internal/app/machined/pkg/controllers/k8s/nodeip.go, etcd/spec.go (both use net.FilterIPs)",
-		"research/tailscale.md §3.3 (CalcAdvertiseRoutes: non-address bits)",
-		"realworld/INDEX.md entry 13",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/k8s/nodeip.go and internal/app/machined/pkg/controllers/etcd/spec.go (both use net.FilterIPs)",
+		"tailscale/tailscale v1.96.5 net/netutil/routes.go CalcAdvertiseRoutes (\"has non-address bits set\")",
+		"lint/testdata/realworld/INDEX.md entry 13",
 	},
 	Fix: "Write the network form (192.168.8.0/24), or a single address without a length if one address was meant.",
 	Check: func(c *Config) []Result {

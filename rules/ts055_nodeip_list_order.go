@@ -17,10 +17,10 @@ var _ = register(&Rule{
 		"so a per-node patch that adds 100.64.0.0/10 to pin a remote node to the tailnet lands behind the global " +
 		"LAN entry and pins nothing — the remote node registers with whatever matches the LAN entry.",
 	Sources: []string{
-		"talos v1.14.1 internal/app/machined/pkg/controllers/k8s/nodeip.go (net.FilterIPs, first IPv4/IPv6 kept)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/k8s/nodeip.go (net.FilterIPs, first IPv4/IPv6 kept)",
 		"github.com/siderolabs/net v0.4.0 net.go FilterIPs (outer loop over the subnets, in order)",
-		"research/talos.md §4.3 (merge rules: lists append)",
-		"realworld/INDEX.md entry 17",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/merge/merge.go (a patch's list is appended to the base list)",
+		"lint/testdata/realworld/INDEX.md entry 17",
 	},
 	Fix: "Give each node one intent: on a node meant to use the tailnet, replace the list " +
 		"(`$patch: replace` or a KubeNodeConfig on Talos ≥ 1.14) with [100.64.0.0/10]; on LAN nodes, keep the LAN " +

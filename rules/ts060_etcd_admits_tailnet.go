@@ -10,7 +10,7 @@ var _ = register(&Rule{
 		"tailnet; when ext-tailscale is not up (boot, upgrade, expired key) the control plane loses quorum. Changing " +
 		"it later needs a reboot.",
 	Sources: []string{
-		"research/anchors.md §0 (internal/app/machined/pkg/controllers/etcd/spec.go)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/etcd/spec.go (without advertisedSubnets: \"advertise the first address\" of the routed addresses)",
 		"siderolabs/extensions#1091 (etcd never comes up), siderolabs/talos#9605",
 	},
 	Fix: "Set cluster.etcd.advertisedSubnets to the LAN (e.g. [192.168.1.0/24]) or append \"!100.64.0.0/10\".",

@@ -10,8 +10,8 @@ var _ = register(&Rule{
 	Why: "In cluster-network mode control planes may only share the tailnet; etcd must advertise its 100.64.0.0/10 " +
 		"address or members on other sites cannot reach it.",
 	Sources: []string{
-		"research/anchors.md §2 (hsudbrock/talos-tailscale: etcd.advertisedSubnets [100.64.0.0/10])",
-		"realworld/INDEX.md entry 18",
+		"hsudbrock/talos-tailscale scripts/generate-configs.sh (etcd advertisedSubnets: [100.64.0.0/10])",
+		"lint/testdata/realworld/INDEX.md entry 18",
 	},
 	Fix: "Set cluster.etcd.advertisedSubnets to [100.64.0.0/10].",
 	Check: func(c *Config) []Result {

@@ -10,9 +10,8 @@ var _ = register(&Rule{
 		"\"Failed to set system DNS configuration\"; where it works it shadows *.svc.cluster.local and the host's " +
 		"upstream resolvers, and DNS dies whenever ext-tailscale stops (upgrades stop extension services).",
 	Sources: []string{
-		"research/tailscale.md §1.1 TS_ACCEPT_DNS (--accept-dns in TS_EXTRA_ARGS overrides it since 1.84.2)",
-		"research/talos.md §3.2 TS_ACCEPT_DNS; siderolabs/talos#7287",
-		"DESIGN.md trap table \"DNS\"",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/settings.go parseAcceptDNS (TS_ACCEPT_DNS; --accept-dns in TS_EXTRA_ARGS overrides it since 1.84.2, tailscale/tailscale#16129)",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (read-only root, /etc not mounted: resolv.conf cannot be rewritten); siderolabs/extensions#154 (dropped TS_ACCEPT_DNS=true); siderolabs/talos#7287",
 	},
 	Fix: "Set TS_ACCEPT_DNS=false (or remove it) and drop --accept-dns from TS_EXTRA_ARGS. For MagicDNS names on the " +
 		"host, add a ResolverConfig/CoreDNS forward of ts.net instead.",

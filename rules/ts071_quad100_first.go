@@ -9,8 +9,8 @@ var _ = register(&Rule{
 		"boot (before ext-tailscale is up: image pulls and time sync need DNS), during upgrades and whenever the " +
 		"node is logged out, and Talos's host DNS forwards pod queries to it too.",
 	Sources: []string{
-		"realworld/INDEX.md trap 7 (entries 01, 02, 03, 18)",
-		"research/anchors.md §2 \"DNS / MagicDNS\" (siderolabs/talos#9143)",
+		"lint/testdata/realworld/INDEX.md trap 7 (entries 01, 02, 03, 18)",
+		"siderolabs/talos#9143 (\"hostDNS incompatibility\" with a tailnet resolver)",
 	},
 	Fix: "List the LAN or public resolvers first, or forward only ts.net to 100.100.100.100 (CoreDNS stub domain).",
 	Check: func(c *Config) []Result {

@@ -22,9 +22,9 @@ var _ = register(&Rule{
 		"node's fd7a:115c:a1e0:: address. tailscaled accepts only a base-10 unsigned integer: anything else makes it " +
 		"exit at start (envknob log.Fatalf), so ext-tailscale restarts in a loop.",
 	Sources: []string{
-		"research/tailscale.md §1.4 TS_DEBUG_MTU, default 1280, wgHeaderLen",
-		"tailscale.com@v1.96.5 envknob/envknob.go LookupUintSized (log.Fatalf on a bad value), net/tstun/mtu.go DefaultTUNMTU",
-		"DESIGN.md trap table \"MTU\"; tailos mtu package (Check, FromUnderlay)",
+		"tailscale/tailscale v1.96.5 net/tstun/mtu.go (TS_DEBUG_MTU, safeTUNMTU = 1280, wgHeaderLen = 80)",
+		"tailscale/tailscale v1.96.5 envknob/envknob.go LookupUintSized (log.Fatalf on a bad value), called by net/tstun/mtu.go DefaultTUNMTU",
+		"mtu/check.go Check and mtu/calc.go FromUnderlay in this repository",
 	},
 	Fix: "Set TS_DEBUG_MTU to the underlay MTU minus 80 (1420 on a 1500-byte LAN; `tailos mtu calc` computes it), not " +
 		"below 1280; or remove it to keep the safe default 1280.",

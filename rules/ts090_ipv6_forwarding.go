@@ -49,8 +49,9 @@ var _ = register(&Rule{
 		"(\"IPv6 forwarding is disabled, subnet routing/exit nodes may not work\"). An exit node (which always " +
 		"advertises ::/0) or a subnet router for IPv6 prefixes then drops IPv6 traffic.",
 	Sources: []string{
-		"research/anchors.md §0 \"IP forwarding defaults\" (kernel_param_defaults.go; tailscale net/netutil/ip_forward.go)",
-		"research/tailscale.md §3.3 (warnOnAdvertiseRoutes)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/runtime/kernel_param_defaults.go (net.ipv4.ip_forward=1 and net.ipv6.conf.default.forwarding=1, not all)",
+		"tailscale/tailscale v1.96.5 net/netutil/ip_forward.go CheckIPForwarding (reads net.ipv6.conf.all.forwarding)",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/up.go warnOnAdvertiseRoutes; https://tailscale.com/s/ip-forwarding",
 	},
 	Fix: "Add the sysctl net.ipv6.conf.all.forwarding: \"1\" (machine.sysctls, or a SysctlConfig document on Talos ≥ 1.14).",
 	Check: func(c *Config) []Result {

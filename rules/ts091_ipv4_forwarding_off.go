@@ -9,8 +9,8 @@ var _ = register(&Rule{
 		"advertised route and the exit node a black hole (\"IP forwarding is disabled, subnet routing/exit nodes " +
 		"will not work\").",
 	Sources: []string{
-		"research/anchors.md §0 \"IP forwarding defaults\"",
-		"research/tailscale.md §3.3",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/runtime/kernel_param_defaults.go (net.ipv4.ip_forward=1 by default)",
+		"tailscale/tailscale v1.96.5 net/netutil/ip_forward.go CheckIPForwarding (\"IP forwarding is disabled, subnet routing/exit nodes will not work.\")",
 	},
 	Fix: "Remove the sysctl or set net.ipv4.ip_forward: \"1\".",
 	Check: func(c *Config) []Result {

@@ -50,8 +50,8 @@ var _ = register(&Rule{
 		"that are not prefixes, prefixes with host bits set (192.168.1.1/24), and a default route without its other " +
 		"family. `tailscale up` then fails and Talos restarts the service forever.",
 	Sources: []string{
-		"research/tailscale.md §3.3 (net/netutil/routes.go CalcAdvertiseRoutes)",
-		"realworld/INDEX.md entry 13 (host bits set)",
+		"tailscale/tailscale v1.96.5 net/netutil/routes.go CalcAdvertiseRoutes",
+		"lint/testdata/realworld/INDEX.md entry 13 (host bits set)",
 	},
 	Fix: "Write canonical, comma-separated prefixes (192.168.1.0/24,10.96.0.0/12); advertise an exit node with " +
 		"--advertise-exit-node rather than 0.0.0.0/0.",

@@ -15,8 +15,8 @@ var _ = register(&Rule{
 		"very patch on its peers — the node sends its own cluster and LAN replies into tailscale0: kubelet, apid and " +
 		"pod traffic break and the node goes NotReady.",
 	Sources: []string{
-		"research/tailscale.md §3.4 (router_linux.go baseIPRules, table 52)",
-		"realworld/INDEX.md trap 5 and entry 20 (node wedged by an accepted LAN route)",
+		"tailscale/tailscale v1.96.5 wgengine/router/osrouter/router_linux.go baseIPRules (rule 5270 looks up table 52 before main)",
+		"lint/testdata/realworld/INDEX.md trap 5 and entry 20 (node wedged by an accepted LAN route)",
 	},
 	Fix: "Remove --accept-routes from TS_EXTRA_ARGS on nodes inside the advertised networks (cluster nodes rarely " +
 		"need tailnet subnet routes), or advertise only prefixes the nodes are not part of.",

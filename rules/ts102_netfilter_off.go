@@ -10,8 +10,9 @@ var _ = register(&Rule{
 		"from the LAN or the cluster then go to 100.64.x addresses the network has no route for, unless the CNI or " +
 		"router handles it.",
 	Sources: []string{
-		"research/tailscale.md §3.1 --netfilter-mode, --snat-subnet-routes; §3.4 (ts-postrouting MASQUERADE)",
-		"realworld/INDEX.md entry 20",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/up.go (--netfilter-mode, --snat-subnet-routes)",
+		"tailscale/tailscale v1.96.5 util/linuxfw/iptables_runner.go (ts-postrouting MASQUERADE of subnet-route traffic)",
+		"lint/testdata/realworld/INDEX.md entry 20",
 	},
 	Fix: "Keep the default netfilter mode on routers, or route 100.64.0.0/10 back to the router (and pass " +
 		"--snat-subnet-routes=false deliberately).",

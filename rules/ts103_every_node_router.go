@@ -18,8 +18,9 @@ var _ = register(&Rule{
 		"it goes offline (high availability), and for exit nodes each client picks one. That can be intended, but " +
 		"every control-plane node then also forwards traffic for the tailnet.",
 	Sources: []string{
-		"research/tailscale.md §3.5 (autoApprovers: routes and exitNode)",
-		"realworld/INDEX.md trap 6 (entries 08, 10, 11, 13, 14, 16, 19/20)",
+		"https://tailscale.com/docs/reference/syntax/policy-file.md (autoApprovers: routes and exitNode)",
+		"juanfont/headscale v0.27.0 hscontrol/policy/v2/policy.go NodeCanApproveRoute",
+		"lint/testdata/realworld/INDEX.md trap 6 (entries 08, 10, 11, 13, 14, 16, 19/20)",
 	},
 	Fix: "Advertise routes or the exit node from one or two chosen nodes (per-node ExtensionServiceConfig), and " +
 		"add autoApprovers for them in the tailnet policy.",

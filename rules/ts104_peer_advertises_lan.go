@@ -17,8 +17,8 @@ var _ = register(&Rule{
 		"node NotReady. TS101 covers the node advertising its own networks; this rule looks at the other nodes of " +
 		"the same input. Peers outside the input (a home router, another site) can do the same.",
 	Sources: []string{
-		"research/tailscale.md §3.4 (router_linux.go baseIPRules: 5270 → table 52)",
-		"realworld/INDEX.md entry 20 (node wedged by an accepted LAN route), trap 5",
+		"tailscale/tailscale v1.96.5 wgengine/router/osrouter/router_linux.go baseIPRules (rule 5270 looks up table 52 before main)",
+		"lint/testdata/realworld/INDEX.md entry 20 (node wedged by an accepted LAN route), trap 5",
 	},
 	Fix: "Drop --accept-routes on nodes inside advertised LANs, or restrict which routes the node may use in the " +
 		"tailnet policy; advertise the LAN only from nodes that do not accept routes.",

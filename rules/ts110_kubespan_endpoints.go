@@ -12,8 +12,8 @@ var _ = register(&Rule{
 		"encapsulation (~80 bytes per layer) breaks full-size packets while handshakes keep working, and peers flap " +
 		"when ext-tailscale restarts.",
 	Sources: []string{
-		"research/anchors.md §2 \"KubeSpan + Tailscale\" (kubespan.go filters.endpoints; siderolabs/talos PR #14176)",
-		"DESIGN.md trap table \"KubeSpan\"",
+		"siderolabs/talos v1.14.1 pkg/machinery/config/types/network/kubespan.go (filters.endpoints: \"By default, all addresses are advertised\")",
+		"siderolabs/talos#14176 (KubeSpan peer endpoint filters against WireGuard-in-WireGuard)",
 	},
 	Fix: "Add KubeSpan endpoint filters excluding the tailnet: filters.endpoints [0.0.0.0/0, !100.64.0.0/10, ::/0, " +
 		"!fd7a:115c:a1e0::/48].",

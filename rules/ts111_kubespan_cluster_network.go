@@ -9,8 +9,8 @@ var _ = register(&Rule{
 		"KubeSpan adds a second WireGuard layer over it (tunnel-in-tunnel), halving the usable MTU headroom and " +
 		"doubling encryption cost, and its routes compete with Tailscale's.",
 	Sources: []string{
-		"DESIGN.md \"cluster network … KubeSpan off\"",
-		"research/anchors.md §2 \"MTU / encapsulation\" (tunnel-in-tunnel)",
+		"siderolabs/talos#14176 (nested encapsulation: double encryption, about 80 bytes per layer, MTU failures)",
+		"tailscale/tailscale v1.96.5 net/tstun/mtu.go (tailscale0 MTU 1280); siderolabs/talos v1.14.1 pkg/machinery/config/types/network/kubespan.go (KubeSpan MTU 1420)",
 	},
 	Fix: "Disable KubeSpan (machine.network.kubespan.enabled: false, or KubeSpanConfig enabled: false).",
 	Check: func(c *Config) []Result {

@@ -34,9 +34,8 @@ var _ = register(&Rule{
 		"node.tailnet.ts.net` fails TLS verification unless the name is in machine.certSANs. This is usually found " +
 		"the day the LAN is unreachable and the tailnet is the only way in.",
 	Sources: []string{
-		"research/talos.md §5.1 (apid cert SANs; DNS names need machine.certSANs)",
-		"research/anchors.md §1 wcygan/homelab (\"Certificate SANs Critical\")",
-		"DESIGN.md trap table \"API certificates\"",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/controllers/secrets/api_cert_sans.go (node addresses and hostname are added; other DNS names need machine.certSANs)",
+		"wcygan/homelab docs/talos-linux/tailscale-integration.md (\"Certificate SANs Critical\")",
 	},
 	Fix: "Add the MagicDNS name (<hostname>.<tailnet>.ts.net) to machine.certSANs (and to the API server SANs if " +
 		"kubectl also goes over the tailnet).",

@@ -38,8 +38,8 @@ var _ = register(&Rule{
 		"--client-*/--id-token/--audience flags; repeating one in TS_EXTRA_ARGS (aliases such as --authkey count) " +
 		"makes every `tailscale up` fail. (--accept-dns is extracted and exempt since 1.84.2.)",
 	Sources: []string{
-		"research/tailscale.md §1.2 (argv built), §1.3 (cmd/tailscale/cli/cli.go:189; commits 6088ee311, 79ff067db)",
-		"DESIGN.md trap table \"flags\"",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/tailscaled.go tailscaleUp (the flags containerboot passes itself)",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/cli.go (\"flag provided multiple times\", since v1.84.0: commits 6088ee311, 79ff067db)",
 	},
 	Fix: "Remove the repeated flag from TS_EXTRA_ARGS and keep the TS_* variable.",
 	Check: func(c *Config) []Result {

@@ -20,9 +20,9 @@ var _ = register(&Rule{
 		"socket outside the /var/run/tailscale mount, where nothing on the host finds it; TS_USERSPACE=true runs " +
 		"tailscaled without tailscale0, so the host's own traffic (talosctl, kubelet, etcd) cannot use the tailnet.",
 	Sources: []string{
-		"talos v1.14.1 internal/app/machined/pkg/system/services/extension.go (Runner, applyExtensionServiceConfig: append)",
+		"siderolabs/talos v1.14.1 internal/app/machined/pkg/system/services/extension.go (Runner, applyExtensionServiceConfig: append)",
 		"containerd pkg/oci/spec_opts.go replaceOrAppendEnvValues (keeps duplicates); runc libcontainer/env.go prepareEnv (last wins)",
-		"research/anchors.md §0 (tailscale.yaml environment); research/talos.md §3.2 (its precedence guess is wrong)",
+		"siderolabs/extensions v1.14.0-rc.1 network/tailscale/tailscale.yaml (environment: TS_SOCKET, TS_STATE_DIR, TS_USERSPACE)",
 	},
 	Fix: "Remove the entry; the extension's value is the right one on Talos (repeating the same value is harmless).",
 	Check: func(c *Config) []Result {

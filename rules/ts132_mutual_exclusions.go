@@ -14,9 +14,8 @@ var _ = register(&Rule{
 		"rejects --exit-node-allow-lan-access without --exit-node); Talos restarts the service forever and the node " +
 		"never joins.",
 	Sources: []string{
-		"research/tailscale.md §1.3 \"Mutual exclusions enforced by validate()\" (cmd/containerboot/settings.go)",
-		"research/tailscale.md §1.1 TS_EXPERIMENTAL_VERSIONED_CONFIG_DIR, TS_HEALTHCHECK_ADDR_PORT",
-		"research/tailscale.md §3.3 (--exit-node-allow-lan-access needs --exit-node)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/settings.go validate (mutual exclusions, TS_EXPERIMENTAL_VERSIONED_CONFIG_DIR, TS_HEALTHCHECK_ADDR_PORT)",
+		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/up.go (\"--exit-node-allow-lan-access can only be used with --exit-node\")",
 	},
 	Fix: "Keep one authentication method (TS_AUTHKEY, or TS_CLIENT_ID with TS_CLIENT_SECRET or TS_ID_TOKEN), and " +
 		"drop the other variables named in the message.",

@@ -37,7 +37,8 @@ var _ = register(&Rule{
 		"and then letters, digits or dashes. An invalid tag fails `tailscale up`. Tailscale 1.98 added the `tag:` " +
 		"prefix automatically when omitted; older clients (most Talos releases' extension) reject it.",
 	Sources: []string{
-		"research/tailscale.md §3.3 (tailcfg.CheckTag), §3.1 --advertise-tags (prefix optional since v1.98.0)",
+		"tailscale/tailscale v1.96.5 tailcfg/tailcfg.go CheckTag",
+		"tailscale/tailscale 815bb291c (v1.98.0: the tag: prefix in --advertise-tags became optional)",
 	},
 	Fix: "Write tags as tag:name, comma-separated, with letters, digits and dashes only (e.g. --advertise-tags=tag:talos,tag:k8s).",
 	Check: func(c *Config) []Result {

@@ -47,7 +47,7 @@ var _ = register(&Rule{
 	Topic:    TopicFlags,
 	Why: "TS_HOSTNAME (or --hostname) must be a valid DNS name: labels of letters, digits and dashes, starting and " +
 		"ending with a letter or digit, at most 63 bytes. The CLI rejects anything else and `tailscale up` fails.",
-	Sources: []string{"research/tailscale.md §3.3 (util/dnsname.ValidHostname, ValidLabel)"},
+	Sources: []string{"tailscale/tailscale v1.96.5 util/dnsname/dnsname.go (ValidHostname, ValidLabel)"},
 	Fix:     "Use a DNS-safe hostname such as the Talos node name (talos-cp-1).",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale

@@ -12,8 +12,9 @@ var _ = register(&Rule{
 		"edits to flags in TS_EXTRA_ARGS (tags, --accept-routes, --advertise-exit-node, --login-server) silently do " +
 		"nothing on nodes already logged in.",
 	Sources: []string{
-		"research/tailscale.md §1.1 TS_AUTH_ONCE, §1.3",
-		"research/anchors.md §2 \"Trade-off (verified in code)\" (containerboot tailscaled.go tailscaleSet)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/main.go (TS_AUTH_ONCE)",
+		"tailscale/tailscale v1.96.5 cmd/containerboot/tailscaled.go tailscaleSet (after the first login only --accept-dns, --advertise-routes and --hostname are applied)",
+		"wcygan/homelab docs/talos-linux/tailscale-integration.md (\"TS_AUTH_ONCE=true: Preserves state across restarts but ignores TS_EXTRA_ARGS\")",
 	},
 	Fix: "Prefer TS_ROUTES and TS_HOSTNAME; to change other flags on a running node, run `tailscale set` through " +
 		"the node or re-login (delete the device, or add --reset once).",

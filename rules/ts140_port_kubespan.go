@@ -25,8 +25,8 @@ var _ = register(&Rule{
 	Why: "KubeSpan's WireGuard listens on UDP 51820 and the port cannot be changed. tailscaled set to the same port " +
 		"(PORT or --port) fails to bind, or takes the port first and KubeSpan's peers go down.",
 	Sources: []string{
-		"research/anchors.md §2 \"KubeSpan + Tailscale\" (siderolabs/talos#13521: listenPort not configurable)",
-		"research/tailscale.md §1.4 PORT / --port",
+		"siderolabs/talos v1.14.1 pkg/machinery/constants/constants.go (KubeSpanDefaultPort = 51820); siderolabs/talos#13521 (the KubeSpan port is not configurable)",
+		"tailscale/tailscale v1.96.5 cmd/tailscaled/tailscaled.go defaultPort (PORT, otherwise a random port)",
 	},
 	Fix: "Use Tailscale's conventional port: PORT=41641.",
 	Check: func(c *Config) []Result {

@@ -10,8 +10,11 @@ var _ = register(&Rule{
 	Why: "TS_ENABLE_METRICS and TS_ENABLE_HEALTH_CHECK serve /metrics and /healthz on TS_LOCAL_ADDR_PORT, default " +
 		"[::]:9002. The extension runs in the host network namespace, so that is every address of the node — LAN, " +
 		"public and tailnet — with no authentication.",
-	Sources: []string{"research/tailscale.md §1.1 TS_LOCAL_ADDR_PORT, TS_ENABLE_METRICS, TS_ENABLE_HEALTH_CHECK; §7.1"},
-	Fix:     "Set TS_LOCAL_ADDR_PORT to a specific address, e.g. the node's LAN IP or 127.0.0.1:9002.",
+	Sources: []string{
+		"tailscale/tailscale v1.96.5 cmd/containerboot/settings.go (TS_LOCAL_ADDR_PORT default [::]:9002, TS_ENABLE_METRICS, TS_ENABLE_HEALTH_CHECK)",
+		"https://tailscale.com/kb/1482/client-metrics",
+	},
+	Fix: "Set TS_LOCAL_ADDR_PORT to a specific address, e.g. the node's LAN IP or 127.0.0.1:9002.",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
 		if t == nil || t.Get("TS_LOCAL_ADDR_PORT") != "" {

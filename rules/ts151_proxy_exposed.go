@@ -14,7 +14,7 @@ var _ = register(&Rule{
 	Why: "TS_SOCKS5_SERVER and TS_OUTBOUND_HTTP_PROXY_LISTEN open proxies into the tailnet, TS_DEBUG_ADDR_PORT " +
 		"exposes tailscaled's debug handlers. In the host network namespace an empty or wildcard host makes them " +
 		"reachable from the LAN: anyone there can reach the tailnet as this node.",
-	Sources: []string{"research/tailscale.md §1.1 (TS_SOCKS5_SERVER, TS_OUTBOUND_HTTP_PROXY_LISTEN, TS_DEBUG_ADDR_PORT)"},
+	Sources: []string{"tailscale/tailscale v1.96.5 cmd/containerboot/tailscaled.go tailscaledArgs (TS_SOCKS5_SERVER, TS_OUTBOUND_HTTP_PROXY_LISTEN, TS_DEBUG_ADDR_PORT)"},
 	Fix:     "Bind them to 127.0.0.1 (e.g. TS_SOCKS5_SERVER=127.0.0.1:1055) or remove them.",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
