@@ -96,10 +96,8 @@ func runGen(f *Factory, opts *GenOptions) error {
 	}
 	// Keep the schematic so `tailos schematic verify` can check installer
 	// images offline; failing to is worth a warning, not a failed run.
-	storePath := ""
-	if st, err := schOpenStore(f, opts.StoreDir); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: schematic not stored: %v\n", err)
-	} else if _, storePath, err = st.Save(out.Plan.Schematic); err != nil {
+	storePath, err := schSave(f, opts.StoreDir, out.Plan.Schematic)
+	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "warning: schematic not stored: %v\n", err)
 	}
 	if opts.JSON {

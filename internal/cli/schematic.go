@@ -91,6 +91,17 @@ func schOpenStore(f *Factory, dir string) (schematic.Store, error) {
 	return schematic.Store{Dir: d}, nil
 }
 
+// schSave keeps s in the local store (dir, or the default one) and returns
+// the file it wrote.
+func schSave(f *Factory, dir string, s *schematic.Schematic) (string, error) {
+	st, err := schOpenStore(f, dir)
+	if err != nil {
+		return "", err
+	}
+	_, path, err := st.Save(s)
+	return path, err
+}
+
 // schReadInput reads FILE, or stdin for "-" or no argument.
 func schReadInput(f *Factory, arg string) (data []byte, name string, err error) {
 	if arg == "" || arg == "-" {

@@ -97,11 +97,7 @@ func runSchematicCreate(cmd *cobra.Command, f *Factory, opts *SchematicCreateOpt
 	} else {
 		fmt.Fprintf(f.IO.ErrOut, "offline: ID computed locally, nothing sent; pass --online to register it with %s\n", opts.Factory)
 	}
-	st, err := schOpenStore(f, opts.Store)
-	if err != nil {
-		return err
-	}
-	_, path, err := st.Save(s)
+	path, err := schSave(f, opts.Store, s)
 	if err != nil {
 		return err
 	}

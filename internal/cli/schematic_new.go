@@ -96,11 +96,7 @@ func runSchematicNew(f *Factory, opts *SchematicNewOptions) error {
 		return err
 	}
 	if !opts.NoSave {
-		st, err := schOpenStore(f, opts.Store)
-		if err != nil {
-			return err
-		}
-		_, path, err := st.Save(s)
+		path, err := schSave(f, opts.Store, s)
 		if err != nil {
 			return err
 		}
