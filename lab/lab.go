@@ -55,8 +55,9 @@ type Options struct {
 	// MTU is the built-in spec's tailnet.mtu: "auto" (default), a number,
 	// or "default" for Tailscale's own 1280.
 	MTU string
-	// Extension is an unpacked extension (manifest.yaml + rootfs/); empty
-	// builds one from tailscale.com@TailscaleVersion (cached).
+	// Extension is an unpacked extension (manifest.yaml + rootfs/), or an
+	// OCI layout, image tarball or reference of one (see extension.Open);
+	// empty builds one from tailscale.com@TailscaleVersion (cached).
 	Extension string
 	// CacheDir holds built binaries; empty is the tailos cache.
 	CacheDir string
@@ -204,6 +205,14 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 	o := &l.opts
 	if o.Extension != "" {
 		l.extDir = o.Extension
+		if _, err := os.Stat(filepath.Join(o.Extension, extension.ManifestPath)); err != nil {
+			// Not unpacked: an OCI layout, image tarball or reference, as
+			// `tailos extension build` writes or pushes it.
+			l.extDir = filepath.Join(l.Dir, "extension")
+			if err := extension.Unpack(ctx, o.Extension, extension.HostArch(), l.extDir); err != nil {
+				return fmt.Errorf("extension %s: %w", o.Extension, err)
+			}
+		}
 	} else {
 		d, err := cachedExtension(ctx, o.CacheDir, o.progress)
 		if err != nil {

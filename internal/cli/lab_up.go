@@ -83,7 +83,7 @@ Internet around it.`,
 	cmd.Flags().IntVar(&opts.Nodes, "nodes", 2, "number of nodes of the built-in spec")
 	cmd.Flags().IntVar(&opts.UnderlayMTU, "underlay-mtu", 0, "MTU of every lab link (default: the spec's underlayMTU, else 1500)")
 	cmd.Flags().StringVar(&opts.MTU, "mtu", "auto", `built-in spec's tailnet.mtu: auto, a number, or "default" (Tailscale's 1280)`)
-	cmd.Flags().StringVar(&opts.Extension, "extension", "", "unpacked extension directory (default: build tailscale "+lab.TailscaleVersion+")")
+	cmd.Flags().StringVar(&opts.Extension, "extension", "", "the extension: an unpacked directory, OCI layout, image tarball or reference (default: build tailscale "+lab.TailscaleVersion+")")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long up may take, builds included")
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run the lab in this process until interrupted")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
@@ -136,7 +136,14 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 		args = append(args, "-f", abs)
 	}
 	if o.Extension != "" {
-		args = append(args, "--extension", o.Extension)
+		ext := o.Extension
+		// A local path is resolved here; anything else is an image reference.
+		if _, err := os.Stat(ext); err == nil {
+			if ext, err = filepath.Abs(ext); err != nil {
+				return err
+			}
+		}
+		args = append(args, "--extension", ext)
 	}
 	logPath := filepath.Join(o.Dir, "supervisor.log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
