@@ -1,0 +1,68 @@
+package lab_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tailos/tailos/lab"
+)
+
+// The container gets the environment as Talos builds it — the spec's own
+// first, duplicates kept — and the first occurrence wins: a TS_STATE_DIR
+// given after the spec's cannot move the state.
+func TestEnvironmentFirstWins(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 1, ExtraEnv: []string{"TS_STATE_DIR=/tmp/elsewhere"}})
+	pid := l.Nodes[0].Service.State().PID
+	if pid == 0 {
+		t.Fatal("no service PID")
+	}
+	// nsenter exec'd the container init, which exec'd containerboot.
+	environ, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range bytes.Split(environ, []byte{0}) {
+		if v, ok := strings.CutPrefix(string(e), "TS_STATE_DIR="); ok {
+			dirs = append(dirs, v)
+		}
+	}
+	if !slices.Equal(dirs, []string{"/var/lib/tailscale", "/tmp/elsewhere"}) {
+		t.Errorf("containerboot's TS_STATE_DIR entries %q, want the spec's then the later one", dirs)
+	}
+	cmd := tailscaledCmdline(t, pid)
+	if !strings.Contains(cmd, "--statedir=/var/lib/tailscale") {
+		t.Errorf("tailscaled %q, want --statedir=/var/lib/tailscale (the first occurrence)", cmd)
+	}
+	if _, err := os.Stat(filepath.Join(l.Nodes[0].StateDir(), "tailscaled.state")); err != nil {
+		t.Errorf("state not in the node's /var/lib/tailscale: %v", err)
+	}
+}
+
+// tailscaledCmdline finds containerboot's tailscaled child.
+func tailscaledCmdline(t *testing.T, parent int) string {
+	t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+		f := strings.Fields(rest)
+		if len(f) > 1 && f[1] == strconv.Itoa(parent) {
+			cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if s := strings.ReplaceAll(string(cmd), "\x00", " "); strings.HasPrefix(s, "tailscaled") {
+				return s
+			}
+		}
+	}
+	t.Fatal("no tailscaled child of the service")
+	return ""
+}
