@@ -218,8 +218,9 @@ func containerConfig(spec *services.Spec, extRoot, nodeDir string, env []string)
 		}
 		c.Mounts = append(c.Mounts, mm)
 	}
-	// /etc/hosts and /etc/resolv.conf are the node's, as on Talos; here
-	// resolv.conf is writable so that a client changing it would show.
+	// /etc/hosts and /etc/resolv.conf are the node's, as on Talos. The
+	// files themselves are writable; replacing them (tailscaled renames a
+	// backup next to them) fails on the read-only root, as on Talos.
 	for _, f := range []string{"hosts", "resolv.conf"} {
 		c.Mounts = append(c.Mounts, Mount{Source: filepath.Join(nodeDir, "etc", f), Destination: "/etc/" + f})
 	}
