@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli
 
 import (
@@ -101,6 +103,9 @@ func checkOutput(o string) error {
 func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("tailos lab needs root: it creates network namespaces, mounts and TUN devices (run it with sudo)")
 	}
 	if o.Foreground {
 		return runLabSupervisor(ctx, f, o)
