@@ -61,6 +61,12 @@ func RunContainerInit() error {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("container config %s: %w", path, err)
 	}
+	// Die with the lab process. The flag os/exec sets at fork did not
+	// take effect for a new PID namespace's init (observed: containers
+	// outlived a killed supervisor), so it is set again here; execve keeps it.
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("parent-death signal: %w", err)
+	}
 	if err := setupRoot(&c); err != nil {
 		return err
 	}
