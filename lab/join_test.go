@@ -5,6 +5,7 @@ package lab_test
 import (
 	"context"
 	"net"
+	"slices"
 	"testing"
 	"time"
 )
@@ -29,6 +30,13 @@ func TestJoinAndTalk(t *testing.T) {
 	}
 	if len(st.Devices) != 2 || len(st.Duplicates) != 0 {
 		t.Errorf("headscale devices %d duplicates %v, want 2 and none", len(st.Devices), st.Duplicates)
+	}
+	// The generated policy's tagOwners let the key's user (lab@) give the
+	// nodes the tag their TS_EXTRA_ARGS advertise.
+	for _, d := range st.Devices {
+		if !slices.Contains(d.Tags, "tag:talos") {
+			t.Errorf("device %s has tags %v, want tag:talos", d.Hostname, d.Tags)
+		}
 	}
 	n1, n2 := l.Nodes[0], l.Nodes[1]
 	to := st.Nodes[1].TailnetIP
