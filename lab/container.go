@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -31,7 +32,8 @@ type ContainerConfig struct {
 	Mounts          []Mount  `json:"mounts"`
 	Entrypoint      string   `json:"entrypoint"`
 	Args            []string `json:"args"`
-	// Env is passed to the entrypoint exactly as listed, duplicates included.
+	// Env is the list as Talos builds it, duplicates included; the
+	// entrypoint gets it deduplicated as runc does (see RuntimeEnv).
 	Env []string `json:"env"`
 }
 
@@ -77,7 +79,28 @@ func RunContainerInit() error {
 		return err
 	}
 	argv := append([]string{c.Entrypoint}, c.Args...)
-	return fmt.Errorf("exec %s: %w", c.Entrypoint, syscall.Exec(c.Entrypoint, argv, c.Env))
+	return fmt.Errorf("exec %s: %w", c.Entrypoint, syscall.Exec(c.Entrypoint, argv, RuntimeEnv(c.Env)))
+}
+
+// RuntimeEnv is what a process started by runc sees for a container's
+// environment list: one entry per variable, the last occurrence's value,
+// in the order of those last occurrences (runc libcontainer prepareEnv,
+// v1.2+; older runc set each variable in turn with os.Setenv, with the
+// same result). Talos appends the ExtensionServiceConfig environment after
+// the service spec's own, so a user's entry overrides the spec's.
+func RuntimeEnv(env []string) []string {
+	seen := make(map[string]bool, len(env))
+	out := make([]string, 0, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		key, _, _ := strings.Cut(env[i], "=")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, env[i])
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // setupRoot lays out the container's root like containerd does for a Talos

@@ -15,9 +15,10 @@ import (
 )
 
 // The container gets the environment as Talos builds it — the spec's own
-// first, duplicates kept — and the first occurrence wins: a TS_STATE_DIR
-// given after the spec's cannot move the state.
-func TestEnvironmentFirstWins(t *testing.T) {
+// first, the ExtensionServiceConfig's after — and, as runc dedups it, the
+// last occurrence wins: a TS_STATE_DIR given after the spec's moves the
+// state off /var/lib/tailscale (the trap behind TS020 and TS131).
+func TestEnvironmentLastWins(t *testing.T) {
 	l := up(t, lab.Options{Nodes: 1, ExtraEnv: []string{"TS_STATE_DIR=/tmp/elsewhere"}})
 	pid := l.Nodes[0].Service.State().PID
 	if pid == 0 {
@@ -34,15 +35,15 @@ func TestEnvironmentFirstWins(t *testing.T) {
 			dirs = append(dirs, v)
 		}
 	}
-	if !slices.Equal(dirs, []string{"/var/lib/tailscale", "/tmp/elsewhere"}) {
-		t.Errorf("containerboot's TS_STATE_DIR entries %q, want the spec's then the later one", dirs)
+	if !slices.Equal(dirs, []string{"/tmp/elsewhere"}) {
+		t.Errorf("containerboot's TS_STATE_DIR entries %q, want only the later one", dirs)
 	}
 	cmd := tailscaledCmdline(t, pid)
-	if !strings.Contains(cmd, "--statedir=/var/lib/tailscale") {
-		t.Errorf("tailscaled %q, want --statedir=/var/lib/tailscale (the first occurrence)", cmd)
+	if !strings.Contains(cmd, "--statedir=/tmp/elsewhere") {
+		t.Errorf("tailscaled %q, want --statedir=/tmp/elsewhere (the last occurrence)", cmd)
 	}
-	if _, err := os.Stat(filepath.Join(l.Nodes[0].StateDir(), "tailscaled.state")); err != nil {
-		t.Errorf("state not in the node's /var/lib/tailscale: %v", err)
+	if _, err := os.Stat(filepath.Join(l.Nodes[0].StateDir(), "tailscaled.state")); err == nil {
+		t.Error("state still in the node's /var/lib/tailscale; the override should have moved it")
 	}
 }
 

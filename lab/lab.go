@@ -396,7 +396,8 @@ func (l *Lab) startHeadscale(ctx context.Context) error {
 // NodeEnv is the environment a node's container gets, in Talos's order:
 // the service spec's own, then the lab-only variables, then the node's
 // generated ExtensionServiceConfig environment with the lab's login server
-// and auth key. Duplicates stay: the first occurrence wins, as on Talos.
+// and auth key. Duplicates stay in the list, as Talos passes them; the
+// container sees the last occurrence (RuntimeEnv).
 func (l *Lab) NodeEnv(n *Node, authKey string) []string {
 	env := append([]string{}, l.svcSpec.Container.Environment...)
 	env = append(env, LabEnv...)
