@@ -85,7 +85,7 @@ func TestBuiltinSpecPlans(t *testing.T) {
 		{"", "", 1, 1500},
 		{"1400", "TS_DEBUG_MTU=1400", 1, 1500},
 	} {
-		s, err := spec.Parse("builtin-lab.yaml", BuiltinSpec(tc.nodes, tc.underlay, tc.mtu))
+		s, err := spec.Parse("builtin-lab.yaml", BuiltinSpec(tc.nodes, tc.underlay, tc.mtu, true))
 		if err != nil {
 			t.Fatalf("mtu %q: %v", tc.mtu, err)
 		}

@@ -57,13 +57,17 @@ type Options struct {
 	// MTU is the built-in spec's tailnet.mtu: "auto" (default), a number,
 	// or "default" for Tailscale's own 1280.
 	MTU string
+	// NoTailnetIPv6 sets the built-in spec's tailnet.ipv6 to false, so
+	// mtu: auto may go below 1280 on a small underlay.
+	NoTailnetIPv6 bool
 	// Extension is an unpacked extension (manifest.yaml + rootfs/), or an
 	// OCI layout, image tarball or reference of one (see extension.Open);
 	// empty builds one from tailscale.com@TailscaleVersion (cached).
 	Extension string
 	// CacheDir holds built binaries; empty is the tailos cache.
 	CacheDir string
-	// ExtraEnv are more lab-only variables (see LabEnv).
+	// ExtraEnv are more lab-only variables (see LabEnv), placed last so
+	// they override the generated config, as a later entry does on Talos.
 	ExtraEnv []string
 	// Self is the argv that re-executes this program as a container init
 	// (it must call RunContainerInit when IsContainerInit); empty means
@@ -396,13 +400,14 @@ func (l *Lab) startHeadscale(ctx context.Context) error {
 // NodeEnv is the environment a node's container gets, in Talos's order:
 // the service spec's own, then the lab-only variables, then the node's
 // generated ExtensionServiceConfig environment with the lab's login server
-// and auth key. Duplicates stay in the list, as Talos passes them; the
+// and auth key, then a test's ExtraEnv. Duplicates stay in the list, as Talos passes them; the
 // container sees the last occurrence (RuntimeEnv).
 func (l *Lab) NodeEnv(n *Node, authKey string) []string {
 	env := append([]string{}, l.svcSpec.Container.Environment...)
 	env = append(env, LabEnv...)
-	env = append(env, l.opts.ExtraEnv...)
-	return append(env, rewriteEnv(n.Plan.Environment, authKey, l.Headscale.URL)...)
+	env = append(env, rewriteEnv(n.Plan.Environment, authKey, l.Headscale.URL)...)
+	// Last, so they win: the container sees the last occurrence.
+	return append(env, l.opts.ExtraEnv...)
 }
 
 func (l *Lab) self() ([]string, error) {

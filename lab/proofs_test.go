@@ -125,7 +125,7 @@ func behindNS(l *lab.Lab, i int) string { return "tl" + l.ID + "-n" + strconv.It
 
 // TS_ACCEPT_DNS=false (what gen writes) leaves the node's resolv.conf as it
 // was and tailscaled healthy. The control case, a lab-only
-// TS_ACCEPT_DNS=true ahead of it, shows what happens on Talos otherwise:
+// TS_ACCEPT_DNS=true after it, shows what happens on Talos otherwise:
 // tailscaled tries to replace /etc/resolv.conf, fails on the read-only
 // root and reports it in its health. The spec's TS_DEBUG_MTU is
 // tailscale0's MTU and tailscaled listens on the spec's port.

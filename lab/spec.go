@@ -15,8 +15,9 @@ import (
 // in cluster-network mode (so the policy lets nodes talk to each other),
 // node-1 advertising the pod CIDR (auto-approved by the policy), every node
 // accepting routes, MagicDNS kept off the nodes, a fixed UDP port. mtuSetting
-// is "auto", a number, or "" for Tailscale's default.
-func BuiltinSpec(nodes, underlayMTU int, mtuSetting string) []byte {
+// is "auto", a number, or "" for Tailscale's default; ipv6 false says the
+// tailnet carries no IPv6, so auto may go below 1280.
+func BuiltinSpec(nodes, underlayMTU int, mtuSetting string, ipv6 bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `cluster:
   name: lab
@@ -44,6 +45,9 @@ tailnet:
 	if mtuSetting != "" {
 		fmt.Fprintf(&b, "  mtu: %s\n", mtuSetting)
 	}
+	if !ipv6 {
+		b.WriteString("  ipv6: false\n")
+	}
 	b.WriteString("nodes:\n")
 	for i := 0; i < nodes; i++ {
 		role := "worker"
@@ -62,7 +66,7 @@ func loadSpec(o *Options) (*spec.Spec, error) {
 		if u == 0 {
 			u = 1500
 		}
-		return spec.Parse("builtin-lab.yaml", BuiltinSpec(o.Nodes, u, o.MTU))
+		return spec.Parse("builtin-lab.yaml", BuiltinSpec(o.Nodes, u, o.MTU, !o.NoTailnetIPv6))
 	}
 	data, err := os.ReadFile(o.SpecFile)
 	if err != nil {
