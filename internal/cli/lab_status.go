@@ -19,6 +19,7 @@ import (
 type LabStatusOptions struct {
 	Dir    string
 	Output string
+	JSON   bool
 }
 
 // NewCmdLabStatus builds `tailos lab status`.
@@ -29,6 +30,9 @@ func NewCmdLabStatus(f *Factory, runF func(*LabStatusOptions) error) *cobra.Comm
 		Short: "Show the lab's nodes: tailnet IPs, node keys, routes, duplicates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.JSON {
+				opts.Output = "json"
+			}
 			if err := checkOutput(opts.Output); err != nil {
 				return err
 			}
@@ -45,6 +49,7 @@ func NewCmdLabStatus(f *Factory, runF func(*LabStatusOptions) error) *cobra.Comm
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "shorthand for -o json")
 	addLabDirFlag(f, cmd, &opts.Dir)
 	return cmd
 }
