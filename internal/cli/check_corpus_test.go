@@ -16,7 +16,7 @@ import (
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus/*.txt from the current output")
 
 // corpusDir holds 20 Talos + Tailscale configurations from public
-// repositories (secrets faked), copied from the research corpus so the test
+// repositories (secrets faked), copied from the published corpus so the test
 // is hermetic; INDEX.md beside them says what each gets wrong.
 const corpusDir = "../../lint/testdata/realworld"
 
@@ -115,7 +115,7 @@ func BenchmarkCorpus(b *testing.B) {
 }
 
 // TestCorpusCopy keeps the copy in lint/testdata/realworld equal to the
-// research corpus it came from, when that is at hand ($TAILOS_CORPUS, or
+// published corpus it came from, when that is at hand ($TAILOS_CORPUS, or
 // shared/realworld beside the repository); the copy alone is enough to run
 // TestCorpus, so its absence only skips this check.
 func TestCorpusCopy(t *testing.T) {
@@ -124,7 +124,7 @@ func TestCorpusCopy(t *testing.T) {
 		src = filepath.Join(repoRoot(t), "..", "shared", "realworld")
 	}
 	if _, err := os.Stat(filepath.Join(src, "INDEX.md")); err != nil {
-		t.Skipf("no research corpus at %s (set TAILOS_CORPUS); the copy in %s is used as is", src, corpusDir)
+		t.Skipf("no source corpus at %s (set TAILOS_CORPUS); the copy in %s is used as is", src, corpusDir)
 	}
 	names, err := filepath.Glob(filepath.Join(src, "*.yaml"))
 	if err != nil {
