@@ -235,43 +235,33 @@ func searchFrom(n *yaml.Node, path []string) int {
 
 // envLine finds KEY=... in any "environment" sequence.
 func (x *Index) envLine(key string) int {
-	var found int
-	var visit func(n *yaml.Node)
-	visit = func(n *yaml.Node) {
-		if found > 0 {
-			return
-		}
-		if n.Kind == yaml.MappingNode {
-			if _, env := pair(n, "environment"); env != nil && env.Kind == yaml.SequenceNode {
-				for _, item := range env.Content {
-					if item.Kind == yaml.ScalarNode && (strings.HasPrefix(item.Value, key+"=") || item.Value == key) {
-						found = item.Line
-						return
-					}
+	return x.firstLine(key, func(n *yaml.Node) int {
+		if _, env := pair(n, "environment"); env != nil && env.Kind == yaml.SequenceNode {
+			for _, item := range env.Content {
+				if item.Kind == yaml.ScalarNode && (strings.HasPrefix(item.Value, key+"=") || item.Value == key) {
+					return item.Line
 				}
 			}
 		}
-		for _, c := range n.Content {
-			visit(c)
-		}
-	}
-	for _, c := range x.chunks {
-		if found > 0 {
-			break
-		}
-		if !bytes.Contains(c.text, []byte(key)) {
-			continue
-		}
-		if d := c.doc(); d != nil {
-			visit(d)
-		}
-	}
-	return found
+		return 0
+	})
 }
 
 // escLine is the line of the tailscale ExtensionServiceConfig (or of a
 // talhelper extensionServices entry named tailscale).
 func (x *Index) escLine() int {
+	return x.firstLine("tailscale", func(n *yaml.Node) int {
+		if k, v := pair(n, "name"); k != nil && v.Value == "tailscale" && (value(n, "kind") == "ExtensionServiceConfig" || child(n, "environment") != nil) {
+			return n.Line
+		}
+		return 0
+	})
+}
+
+// firstLine walks, in document order, the mappings of the documents whose
+// text contains token (only those are parsed) and returns the first
+// non-zero line match gives, or 0.
+func (x *Index) firstLine(token string, match func(mapping *yaml.Node) int) int {
 	var found int
 	var visit func(n *yaml.Node)
 	visit = func(n *yaml.Node) {
@@ -279,8 +269,7 @@ func (x *Index) escLine() int {
 			return
 		}
 		if n.Kind == yaml.MappingNode {
-			if k, v := pair(n, "name"); k != nil && v.Value == "tailscale" && (value(n, "kind") == "ExtensionServiceConfig" || child(n, "environment") != nil) {
-				found = n.Line
+			if found = match(n); found > 0 {
 				return
 			}
 		}
@@ -292,7 +281,7 @@ func (x *Index) escLine() int {
 		if found > 0 {
 			break
 		}
-		if !bytes.Contains(c.text, []byte("tailscale")) {
+		if !bytes.Contains(c.text, []byte(token)) {
 			continue
 		}
 		if d := c.doc(); d != nil {
