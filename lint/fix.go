@@ -172,6 +172,12 @@ func docHeader(ref rules.DocRef, body map[string]any) yaml.Node {
 }
 
 func setPath(m map[string]any, path []string, v any) {
+	parentOf(m, path)[path[len(path)-1]] = v
+}
+
+// parentOf returns the map that holds path's last key, creating the maps
+// on the way.
+func parentOf(m map[string]any, path []string) map[string]any {
 	for _, k := range path[:len(path)-1] {
 		next, ok := m[k].(map[string]any)
 		if !ok {
@@ -180,19 +186,12 @@ func setPath(m map[string]any, path []string, v any) {
 		}
 		m = next
 	}
-	m[path[len(path)-1]] = v
+	return m
 }
 
 // mergePath sets a value, appending when two edits add to the same list.
 func mergePath(m map[string]any, path []string, v any) {
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
+	m = parentOf(m, path)
 	last := path[len(path)-1]
 	if old, ok := m[last].([]string); ok {
 		if add, ok := v.([]string); ok {
