@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/tailos/tailos/render"
 )
 
 const stateFile = "lab.json"
@@ -62,15 +64,8 @@ func (l *Lab) saveState() error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(l.Dir, stateFile), data)
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	// 0600 as before: only root drives the lab.
+	return render.WriteFileAtomic(filepath.Join(l.Dir, stateFile), data, true)
 }
 
 // LoadState reads a lab directory's state.
