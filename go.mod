@@ -89,6 +89,7 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gvisor.dev/gvisor v0.0.0-20260224225140-573d5e7127a8 // indirect
+	mvdan.cc/sh/v3 v3.12.0 // indirect
 )
 
 // Two of machinery v1.14.1's pinned dependencies are not served by the module

@@ -13,6 +13,7 @@ import (
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
 	"github.com/tailos/tailos/spec"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // Finding is a lint result gen acts on; Error findings fail generation.
@@ -57,11 +58,32 @@ type Output struct {
 	Files    []render.File
 	Index    Index
 	Warnings []string
+	// Shape is the shape the patches were written in, and why.
+	Shape ShapeSource
+}
+
+// Shape sources: where the patches' shape was read from.
+const (
+	ShapeFromBase         = "base"         // the cluster's own configs (--base)
+	ShapeFromCreatedWith  = "createdWith"  // the spec's cluster.createdWith (or legacyConfig)
+	ShapeFromTalosVersion = "talosVersion" // a new cluster: the target version
+)
+
+// ShapeSource is the shape of the patches and where it came from.
+type ShapeSource struct {
+	Shape talosconf.Shape `json:"-"`
+	Name  string          `json:"name"` // v1.14 or v1alpha1
+	From  string          `json:"from"`
+	// Version is the Talos version whose configs have this shape (for
+	// createdWith and talosVersion), Files the --base configs.
+	Version string   `json:"version,omitempty"`
+	Files   []string `json:"files,omitempty"`
 }
 
 // Index is the machine-readable summary `gen --json` prints.
 type Index struct {
 	Schematic IndexSchematic `json:"schematic"`
+	Shape     ShapeSource    `json:"shape"`
 	Nodes     []IndexNode    `json:"nodes"`
 	Files     []string       `json:"files"`
 }
@@ -82,11 +104,17 @@ type IndexNode struct {
 // Generate plans, renders and verifies. It returns an error, and no files,
 // if any node's result does not validate or lints with errors.
 func Generate(s *spec.Spec, opts Options) (*Output, error) {
-	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets})
+	b, err := loadBases(s, opts.Bases)
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Plan: p}
+	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets, Shape: &b.shape.Shape})
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{Plan: p, Shape: b.shape}
+	out.Warnings = append(out.Warnings, s.Warnings()...)
+	out.Warnings = append(out.Warnings, b.warnings...)
 	if p.Auth.Ref.Kind == spec.RefInline {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%s:%d: tailnet.auth holds the secret in plain text (allowInline); reference it as env:NAME or file:PATH",
 			s.File(), s.Line("tailnet", "auth")))
@@ -106,15 +134,16 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 			return nil, err
 		}
 	}
-	files, err := files(p, secret)
+	files, err := files(p, b.shape, secret)
 	if err != nil {
 		return nil, err
 	}
 	out.Files = files
-	if err := verify(p, files, opts, out); err != nil {
+	if err := verify(p, b, files, opts, out); err != nil {
 		return nil, err
 	}
 	out.Index = index(p, files, opts.OutDir, secret != nil)
+	out.Index.Shape = b.shape
 	for _, n := range p.Nodes {
 		for _, w := range n.Warnings {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s", n.Spec.Name, w))

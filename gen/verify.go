@@ -10,6 +10,7 @@ import (
 
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -26,14 +27,24 @@ type BaseConfig struct {
 	Data []byte
 }
 
-// bases picks, per role, the config the patches are applied to.
+// bases picks, per role, the config the patches are applied to, and the
+// shape the patches take from them.
 type bases struct {
-	user map[machine.Type]config.Provider
-	gen  *talosconf.Generator
+	user     map[machine.Type]config.Provider
+	gen      *talosconf.Generator
+	shape    ShapeSource
+	warnings []string
 }
 
-func newBases(p *plan.Plan, user []BaseConfig) (*bases, error) {
+// loadBases reads the user's configs, or prepares generated ones of the
+// spec's shape, and settles the shape the patches are written in.
+func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 	b := &bases{user: map[machine.Type]config.Provider{}}
+	target, err := talosconf.ShapeOfVersion(s.Cluster.TalosVersion)
+	if err != nil {
+		return nil, err
+	}
+	var cfgs []config.Provider
 	for _, u := range user {
 		cfg, err := configloader.NewFromBytes(u.Data)
 		if err != nil {
@@ -43,21 +54,38 @@ func newBases(p *plan.Plan, user []BaseConfig) (*bases, error) {
 			return nil, fmt.Errorf("base config %s: no v1alpha1 machine section", u.File)
 		}
 		b.user[cfg.Machine().Type()] = cfg
+		cfgs = append(cfgs, cfg)
+		b.shape.Files = append(b.shape.Files, u.File)
 	}
 	if len(user) > 0 {
+		b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
+		b.shape.Name = b.shape.Shape.Name()
+		if stated, err := s.Shape(); err == nil && s.ShapeVersion() != s.Cluster.TalosVersion && stated.Name() != b.shape.Name {
+			b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
+				s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
+		}
 		return b, nil
 	}
-	c := p.Spec.Cluster
-	version := c.TalosVersion
-	if c.LegacyConfig {
-		// Configs generated before 1.14 have the v1alpha1 shape.
-		version = talosconf.LegacyShapeVersion(version)
+	shape, err := s.Shape()
+	if err != nil {
+		return nil, err
+	}
+	b.shape = ShapeSource{Shape: shape, Name: shape.Name(), From: ShapeFromTalosVersion, Version: s.ShapeVersion()}
+	if s.ShapeVersion() != s.Cluster.TalosVersion {
+		b.shape.From = ShapeFromCreatedWith
+	}
+	c := s.Cluster
+	k8s := c.KubernetesVersion
+	if k8s == "" {
+		if k8s, err = talosconf.KubernetesVersionFor(c.TalosVersion); err != nil {
+			return nil, err
+		}
 	}
 	g, err := talosconf.NewGenerator(talosconf.BaseOptions{
 		ClusterName:       c.Name,
 		Endpoint:          c.Endpoint,
-		TalosVersion:      version,
-		KubernetesVersion: c.KubernetesVersion,
+		TalosVersion:      talosconf.GenerationVersion(s.ShapeVersion()),
+		KubernetesVersion: k8s,
 	})
 	if err != nil {
 		return nil, err
@@ -83,11 +111,7 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 
 // verify applies each node's patches, exactly as written, to its base,
 // validates the result with machinery in metal mode and lints it.
-func verify(p *plan.Plan, files []render.File, opts Options, out *Output) error {
-	b, err := newBases(p, opts.Bases)
-	if err != nil {
-		return err
-	}
+func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Output) error {
 	content := map[string][]byte{}
 	for _, f := range files {
 		content[f.Path] = f.Data

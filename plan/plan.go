@@ -28,6 +28,8 @@ type Plan struct {
 	Operator *Operator
 	// Auth describes how the credential reaches the nodes.
 	Auth Auth
+	// Shape is where the patches put the settings Talos 1.13/1.14 moved.
+	Shape talosconf.Shape
 }
 
 // Node is one node's share of the plan.
@@ -59,6 +61,9 @@ type Options struct {
 	// merges, so a placeholder left in the node patch would reach the
 	// container next to the real key (the last one wins there).
 	SeparateAuth bool
+	// Shape overrides the spec's shape (createdWith, talosVersion): the
+	// shape read from the cluster's own configs.
+	Shape *talosconf.Shape
 }
 
 // Build computes the plan for a parsed spec.
@@ -68,13 +73,16 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schematic ID: %w", err)
 	}
-	contract, err := talosconf.Contract(s.Cluster.TalosVersion)
+	shape, err := s.Shape()
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Spec: s, Schematic: sch, SchematicID: id, Auth: authFor(s)}
+	if opts.Shape != nil {
+		shape = *opts.Shape
+	}
+	p := &Plan{Spec: s, Schematic: sch, SchematicID: id, Auth: authFor(s), Shape: shape}
 	for _, n := range s.Nodes {
-		np, err := buildNode(s, n, id, contract, p.Auth, opts.SeparateAuth)
+		np, err := buildNode(s, n, id, shape, p.Auth, opts.SeparateAuth)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}
