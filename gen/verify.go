@@ -58,6 +58,11 @@ func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 		b.shape.Files = append(b.shape.Files, u.File)
 	}
 	if len(user) > 0 {
+		all := talosconf.Shape{KubeNodeConfig: true, UnattendedInstallConfig: true, SysctlConfig: true, KubeSpanConfig: true}
+		if used := talosconf.ShapeOfConfigs(all, cfgs...); used.Multidoc() && !target.Multidoc() {
+			return nil, fmt.Errorf("base configs %s have the Talos 1.14 documents (%s), which talosVersion %s cannot load: they were generated for Talos 1.14 or newer; set cluster.talosVersion to the version the nodes run",
+				strings.Join(b.shape.Files, ", "), used, s.Cluster.TalosVersion)
+		}
 		b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
 		b.shape.Name = b.shape.Shape.Name()
 		if stated, err := s.Shape(); err == nil && s.ShapeVersion() != s.Cluster.TalosVersion && stated.Name() != b.shape.Name {
