@@ -9,6 +9,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config"
 
 	"github.com/tailos/tailos/rules"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // factoryInstaller matches Image Factory installer references:
@@ -49,6 +50,11 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	guard(func() { machineModel(cfg, c) })
 	guard(func() { kubeModel(cfg, c, kinds) })
 	guard(func() { networkModel(cfg, c, kinds) })
+	if !opts.Partial {
+		for _, sc := range talosconf.ShapeConflicts(cfg) {
+			c.ShapeConflicts = append(c.ShapeConflicts, rules.ShapeConflict{Kind: sc.Kind, Reason: sc.Reason})
+		}
+	}
 
 	if c.Node == "" {
 		guard(func() {

@@ -135,22 +135,30 @@ func ShapeOfConfigs(target Shape, cfgs ...config.Provider) Shape {
 	}
 }
 
+// ShapeConflict is a document of the new shape next to the v1alpha1 field
+// it replaces, which Talos refuses to load.
+type ShapeConflict struct {
+	Kind   string // the document, e.g. UnattendedInstallConfig
+	Reason string // machinery's message
+}
+
+func (c ShapeConflict) String() string { return c.Kind + ": " + c.Reason }
+
 // ShapeConflicts are machinery's reasons why cfg cannot be loaded by Talos
-// as it stands: a document of the new shape next to the v1alpha1 field it
-// replaces. Each is "Kind: reason".
-func ShapeConflicts(cfg config.Provider) []string {
+// as it stands, from the documents' own V1Alpha1ConflictValidate.
+func ShapeConflicts(cfg config.Provider) []ShapeConflict {
 	raw := cfg.RawV1Alpha1()
 	if raw == nil {
 		return nil
 	}
-	var out []string
+	var out []ShapeConflict
 	for _, d := range cfg.Documents() {
 		cv, ok := d.(container.V1Alpha1ConflictValidator)
 		if !ok {
 			continue
 		}
 		if err := cv.V1Alpha1ConflictValidate(raw); err != nil {
-			out = append(out, d.Kind()+": "+err.Error())
+			out = append(out, ShapeConflict{Kind: d.Kind(), Reason: err.Error()})
 		}
 	}
 	return out

@@ -70,7 +70,7 @@ installer:
 		t.Fatal(err)
 	}
 	c := ShapeConflicts(patched)
-	if len(c) != 1 || !strings.Contains(c[0], "UnattendedInstallConfig") || !strings.Contains(c[0], ".machine.install") {
+	if len(c) != 1 || c[0].Kind != "UnattendedInstallConfig" || !strings.Contains(c[0].Reason, ".machine.install") {
 		t.Fatalf("conflicts %v", c)
 	}
 }
