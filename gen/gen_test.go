@@ -69,10 +69,12 @@ func TestGolden(t *testing.T) {
 func TestEverySupportedVersionVerifies(t *testing.T) {
 	for _, v := range talosconf.SupportedVersions() {
 		for _, legacy := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/legacy=%v", v, legacy), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/createdWith-1.13=%v", v, legacy), func(t *testing.T) {
 				s := loadExample(t, "hybrid.yaml")
 				s.Cluster.TalosVersion = v + ".0"
-				s.Cluster.LegacyConfig = legacy
+				if legacy {
+					s.Cluster.CreatedWith = talosconf.LegacyShapeVersion(s.Cluster.TalosVersion)
+				}
 				out, err := Generate(s, Options{})
 				if err != nil {
 					t.Fatal(err)
