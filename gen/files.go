@@ -23,7 +23,7 @@ const (
 // NodePatchPath is where a node's patch goes.
 func NodePatchPath(node string) string { return "nodes/" + node + ".yaml" }
 
-func files(p *plan.Plan, shape ShapeSource, secret []byte) ([]render.File, error) {
+func files(p *plan.Plan, shape ShapeSource, secret []byte, outDir string) ([]render.File, error) {
 	var fs []render.File
 	sch, err := schematicFile(p)
 	if err != nil {
@@ -51,7 +51,7 @@ func files(p *plan.Plan, shape ShapeSource, secret []byte) ([]render.File, error
 			render.File{Path: OperatorDir + "coredns-ts-net.conf", Data: op.CoreDNS},
 		)
 	}
-	steps, err := nextSteps(p, shape, secret != nil)
+	steps, err := nextSteps(p, shape, secret != nil, outDir)
 	if err != nil {
 		return nil, err
 	}

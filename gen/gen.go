@@ -134,7 +134,7 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 			return nil, err
 		}
 	}
-	files, err := files(p, b.shape, secret)
+	files, err := files(p, b.shape, secret, opts.OutDir)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/template"
 
@@ -51,7 +52,7 @@ type stepsData struct {
 	Talhelper bool
 }
 
-func nextSteps(p *plan.Plan, shape ShapeSource, inline bool) ([]byte, error) {
+func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]byte, error) {
 	s := p.Spec
 	d := stepsData{
 		P: p, Shape: shape, Inline: inline,
@@ -60,7 +61,7 @@ func nextSteps(p *plan.Plan, shape ShapeSource, inline bool) ([]byte, error) {
 		Talhelper: !shape.Shape.Multidoc(),
 	}
 	d.ShapeDesc, d.Other = shapeText(s, shape)
-	d.SetVar = setVarLine(p.Auth)
+	d.SetVar = setVarLine(p.Auth, outDir)
 	gen, err := genConfigLine(s, shape)
 	if err != nil {
 		return nil, err
@@ -131,9 +132,9 @@ func withCredential(a plan.Auth, inline bool, patches []string, cmd func(flags s
 
 // setVarLine puts the credential into the environment without leaving it
 // in the shell history.
-func setVarLine(a plan.Auth) string {
+func setVarLine(a plan.Auth, outDir string) string {
 	if a.Ref.Kind == spec.RefFile {
-		return fmt.Sprintf("export %s=\"$(cat %s)\"", a.Placeholder, shq(a.Ref.Value))
+		return fmt.Sprintf("export %s=\"$(cat %s)\"", a.Placeholder, shq(fromDir(outDir, a.Ref.Value)))
 	}
 	return fmt.Sprintf("read -rs %s && export %s   # paste the key, then Enter", a.Placeholder, a.Placeholder)
 }
@@ -323,3 +324,20 @@ Then add ` + "`operator/coredns-ts-net.conf`" + ` to the CoreDNS Corefile so pod
 - ` + "`talosctl apply-config`" + ` with a full file replaces every document: keep the patches in your workflow, or
   the ExtensionServiceConfig is dropped.
 `))
+
+// fromDir is path (relative to where gen ran, as the spec's file: refs
+// are) as seen from dir, where NEXT-STEPS.md's commands run.
+func fromDir(dir, path string) string {
+	if dir == "" || filepath.IsAbs(path) {
+		return path
+	}
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(absDir, absPath); err == nil {
+		return rel
+	}
+	return path
+}

@@ -440,3 +440,18 @@ func TestNextStepsInlineSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A file: reference is relative to where gen ran; NEXT-STEPS.md's commands
+// run in the output directory and name it from there.
+func TestFromDir(t *testing.T) {
+	for _, tc := range []struct{ dir, path, want string }{
+		{"", "./secrets/k", "./secrets/k"},
+		{"out", "./secrets/k", "../secrets/k"},
+		{"out/a", "secrets/k", "../../secrets/k"},
+		{"out", "/etc/k", "/etc/k"},
+	} {
+		if got := fromDir(tc.dir, tc.path); got != tc.want {
+			t.Errorf("fromDir(%q, %q) = %q, want %q", tc.dir, tc.path, got, tc.want)
+		}
+	}
+}
