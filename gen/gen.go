@@ -7,8 +7,10 @@ package gen
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
@@ -78,6 +80,11 @@ type ShapeSource struct {
 	// createdWith and talosVersion), Files the --base configs.
 	Version string   `json:"version,omitempty"`
 	Files   []string `json:"files,omitempty"`
+	// Roles are the shapes per role when the --base configs differ
+	// (controlplane: v1alpha1, worker: v1.14); Shape is then what both
+	// share, and Name "mixed".
+	Roles     map[string]string                 `json:"roles,omitempty"`
+	roleShape map[machine.Type]talosconf.Shape `json:"-"`
 }
 
 // Index is the machine-readable summary `gen --json` prints.
@@ -108,7 +115,7 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets, Shape: &b.shape.Shape})
+	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets, Shape: &b.shape.Shape, RoleShapes: b.shape.roleShape})
 	if err != nil {
 		return nil, err
 	}
@@ -169,4 +176,31 @@ func index(p *plan.Plan, files []render.File, outDir string, inline bool) Index 
 		idx.Files = append(idx.Files, rel(f.Path))
 	}
 	return idx
+}
+
+// String names the shape for messages, per role when they differ.
+func (src ShapeSource) String() string {
+	if len(src.Roles) == 0 {
+		return src.Shape.String()
+	}
+	var parts []string
+	for _, r := range []string{machine.TypeControlPlane.String(), machine.TypeWorker.String()} {
+		if n, ok := src.Roles[r]; ok {
+			parts = append(parts, r+": "+n)
+		}
+	}
+	return "mixed (" + strings.Join(parts, ", ") + ")"
+}
+
+// AnyMultidoc reports whether any role's patches use the 1.14 documents.
+func (src ShapeSource) AnyMultidoc() bool {
+	if src.Shape.Multidoc() {
+		return true
+	}
+	for _, sh := range src.roleShape {
+		if sh.Multidoc() {
+			return true
+		}
+	}
+	return false
 }

@@ -65,6 +65,27 @@ func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 		}
 		b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
 		b.shape.Name = b.shape.Shape.Name()
+		// Each role's patches follow that role's config: a worker added
+		// with newer tooling keeps its own shape.
+		b.shape.roleShape = map[machine.Type]talosconf.Shape{}
+		for role, cfg := range b.user {
+			b.shape.roleShape[role] = talosconf.ShapeOfConfigs(target, cfg)
+			if role == machine.TypeInit {
+				b.shape.roleShape[machine.TypeControlPlane] = b.shape.roleShape[role]
+			}
+		}
+		for _, sh := range b.shape.roleShape {
+			if sh != b.shape.Shape {
+				b.shape.Name = "mixed"
+				b.shape.Roles = map[string]string{}
+				for r, rs := range b.shape.roleShape {
+					if r != machine.TypeInit {
+						b.shape.Roles[r.String()] = rs.Name()
+					}
+				}
+				break
+			}
+		}
 		if stated, err := s.Shape(); err == nil && s.ShapeVersion() != s.Cluster.TalosVersion && stated.Name() != b.shape.Name {
 			b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
 				s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))

@@ -27,6 +27,7 @@ func buildNode(s *spec.Spec, n spec.Node, schematicID string, shape talosconf.Sh
 		InstallImage: image,
 		Routes:       s.Routes(n),
 		ExitNode:     s.IsExitNode(n),
+		Shape:        shape,
 	}
 	if snat := s.Tailnet.SNATSubnetRoutes; np.ExitNode && len(np.Routes) > 0 && snat != nil && !*snat {
 		np.Warnings = append(np.Warnings, "routes subnets with --snat-subnet-routes=false and is an exit node: "+

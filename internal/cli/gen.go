@@ -114,7 +114,7 @@ func runGen(f *Factory, opts *GenOptions) error {
 	p := out.Plan
 	fmt.Fprintf(f.IO.Out, "schematic %s\ninstaller %s\n", p.SchematicID, out.Index.Schematic.Installer)
 	fmt.Fprintf(f.IO.Out, "verified %d node(s) against Talos %s (metal mode)\n", len(p.Nodes), s.Cluster.TalosVersion)
-	fmt.Fprintf(f.IO.Out, "config shape %s, from %s\n", out.Shape.Shape, shapeOrigin(out.Shape))
+	fmt.Fprintf(f.IO.Out, "config shape %s, from %s\n", out.Shape, shapeOrigin(out.Shape))
 	fmt.Fprintf(f.IO.Out, "wrote %d file(s), %d unchanged, in %s\n", len(res.Written), len(res.Unchanged), opts.OutDir)
 	if storePath != "" {
 		fmt.Fprintf(f.IO.Out, "stored schematic %s for tailos schematic verify\n", storePath)
