@@ -83,7 +83,7 @@ type ShapeSource struct {
 	// Roles are the shapes per role when the --base configs differ
 	// (controlplane: v1alpha1, worker: v1.14); Shape is then what both
 	// share, and Name "mixed".
-	Roles     map[string]string                 `json:"roles,omitempty"`
+	Roles     map[string]string                `json:"roles,omitempty"`
 	roleShape map[machine.Type]talosconf.Shape `json:"-"`
 }
 
