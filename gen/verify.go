@@ -63,33 +63,7 @@ func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 			return nil, fmt.Errorf("base configs %s have the Talos 1.14 documents (%s), which talosVersion %s cannot load: they were generated for Talos 1.14 or newer; set cluster.talosVersion to the version the nodes run",
 				strings.Join(b.shape.Files, ", "), used, s.Cluster.TalosVersion)
 		}
-		b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
-		b.shape.Name = b.shape.Shape.Name()
-		// Each role's patches follow that role's config: a worker added
-		// with newer tooling keeps its own shape.
-		b.shape.roleShape = map[machine.Type]talosconf.Shape{}
-		for role, cfg := range b.user {
-			b.shape.roleShape[role] = talosconf.ShapeOfConfigs(target, cfg)
-			if role == machine.TypeInit {
-				b.shape.roleShape[machine.TypeControlPlane] = b.shape.roleShape[role]
-			}
-		}
-		for _, sh := range b.shape.roleShape {
-			if sh != b.shape.Shape {
-				b.shape.Name = "mixed"
-				b.shape.Roles = map[string]string{}
-				for r, rs := range b.shape.roleShape {
-					if r != machine.TypeInit {
-						b.shape.Roles[r.String()] = rs.Name()
-					}
-				}
-				break
-			}
-		}
-		if stated, err := s.Shape(); err == nil && s.ShapeVersion() != s.Cluster.TalosVersion && stated.Name() != b.shape.Name {
-			b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
-				s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
-		}
+		b.shapeFromUser(s, target, cfgs)
 		return b, nil
 	}
 	shape, err := s.Shape()
@@ -97,7 +71,7 @@ func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 		return nil, err
 	}
 	b.shape = ShapeSource{Shape: shape, Name: shape.Name(), From: ShapeFromTalosVersion, Version: s.ShapeVersion()}
-	if s.ShapeVersion() != s.Cluster.TalosVersion {
+	if createdWithStated(s) {
 		b.shape.From = ShapeFromCreatedWith
 	}
 	c := s.Cluster
@@ -118,6 +92,44 @@ func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 	}
 	b.gen = g
 	return b, nil
+}
+
+// shapeFromUser settles the shape from the user's configs: each role's
+// patches follow that role's config, so a worker added with newer tooling
+// keeps its own shape.
+func (b *bases) shapeFromUser(s *spec.Spec, target talosconf.Shape, cfgs []config.Provider) {
+	b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
+	b.shape.Name = b.shape.Shape.Name()
+	b.shape.roleShape = map[machine.Type]talosconf.Shape{}
+	for role, cfg := range b.user {
+		b.shape.roleShape[role] = talosconf.ShapeOfConfigs(target, cfg)
+		if role == machine.TypeInit {
+			b.shape.roleShape[machine.TypeControlPlane] = b.shape.roleShape[role]
+		}
+	}
+	for _, sh := range b.shape.roleShape {
+		if sh == b.shape.Shape {
+			continue
+		}
+		b.shape.Name = "mixed"
+		b.shape.Roles = map[string]string{}
+		for r, rs := range b.shape.roleShape {
+			if r != machine.TypeInit {
+				b.shape.Roles[r.String()] = rs.Name()
+			}
+		}
+		break
+	}
+	if stated, err := s.Shape(); err == nil && createdWithStated(s) && stated.Name() != b.shape.Name {
+		b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
+			s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
+	}
+}
+
+// createdWithStated reports whether the spec says which tooling made the
+// configs (createdWith, or its older spelling legacyConfig).
+func createdWithStated(s *spec.Spec) bool {
+	return s.Cluster.CreatedWith != "" || s.Cluster.LegacyConfig
 }
 
 func (b *bases) forRole(role machine.Type) (config.Provider, error) {
