@@ -355,3 +355,20 @@ nodes:
 		t.Fatalf("warnings: %q", joined)
 	}
 }
+
+// A cluster created before the oldest supported line (and upgraded since)
+// still gets v1alpha1 patches, verified against a v1alpha1-shaped base.
+func TestCreatedWithOlderThanSupported(t *testing.T) {
+	s := loadExample(t, "homelab.yaml")
+	s.Cluster.CreatedWith = "v1.5.0"
+	out, err := Generate(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Shape.Name != "v1alpha1" || out.Shape.From != ShapeFromCreatedWith || out.Shape.Version != "v1.5.0" {
+		t.Fatalf("shape %+v", out.Shape)
+	}
+	if !strings.Contains(string(fileData(t, out, NextStepsPath)), "--talos-version v1.5.0") {
+		t.Error("NEXT-STEPS does not generate configs of the cluster's shape")
+	}
+}
