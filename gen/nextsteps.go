@@ -136,7 +136,7 @@ func setVarLine(a plan.Auth, outDir string) string {
 	if a.Ref.Kind == spec.RefFile {
 		return fmt.Sprintf("export %s=\"$(cat %s)\"", a.Placeholder, shq(fromDir(outDir, a.Ref.Value)))
 	}
-	return fmt.Sprintf("read -rs %s && export %s   # paste the key, then Enter", a.Placeholder, a.Placeholder)
+	return fmt.Sprintf("read -rs %s && export %s   # paste it, then Enter", a.Placeholder, a.Placeholder)
 }
 
 // genConfigLine is the `talosctl gen config` for a new cluster whose
