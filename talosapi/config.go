@@ -73,8 +73,8 @@ type Resolved struct {
 }
 
 // Resolve reads the talosconfig and applies --context, -e and -n. With no
-// nodes anywhere, the request goes to the endpoints themselves, as talosctl
-// does; Nodes then holds the first endpoint.
+// nodes anywhere Nodes is empty: requests then go to an endpoint itself,
+// without node metadata, as talosctl does.
 func Resolve(o Options) (*Resolved, error) {
 	path, err := ConfigPath(o)
 	if err != nil {
@@ -109,9 +109,6 @@ func Resolve(o Options) (*Resolved, error) {
 	}
 	if len(r.Nodes) == 0 {
 		r.Nodes = slices.Clone(ctx.Nodes)
-	}
-	if len(r.Nodes) == 0 {
-		r.Nodes = []string{r.Endpoints[0]}
 	}
 	return r, nil
 }

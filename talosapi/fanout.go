@@ -9,7 +9,8 @@ import (
 const DefaultConcurrency = 8
 
 // Fanout calls fn for every node with at most limit calls in flight and
-// returns the results in the order of nodes. done, when set, is called
+// returns the results in the order of nodes. fn's context targets the node
+// (WithNode); the node "" means the endpoint itself. done, when set, is called
 // after each node finishes (for progress); it may run concurrently.
 func Fanout[T any](ctx context.Context, nodes []string, limit int, fn func(ctx context.Context, node string) T, done func(node string, finished int)) []T {
 	if limit <= 0 {
@@ -29,11 +30,11 @@ func Fanout[T any](ctx context.Context, nodes []string, limit int, fn func(ctx c
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				out[i] = fn(WithNode(ctx, n), n) // fn sees the cancelled context and reports it
+				out[i] = fn(nodeCtx(ctx, n), n) // fn sees the cancelled context and reports it
 				return
 			}
 			defer func() { <-sem }()
-			out[i] = fn(WithNode(ctx, n), n)
+			out[i] = fn(nodeCtx(ctx, n), n)
 			if done != nil {
 				mu.Lock()
 				finished++
@@ -45,4 +46,11 @@ func Fanout[T any](ctx context.Context, nodes []string, limit int, fn func(ctx c
 	}
 	wg.Wait()
 	return out
+}
+
+func nodeCtx(ctx context.Context, node string) context.Context {
+	if node == "" {
+		return ctx
+	}
+	return WithNode(ctx, node)
 }

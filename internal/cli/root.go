@@ -30,6 +30,7 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 		NewCmdCheck(f, nil),
 		NewCmdExtension(f),
 		NewCmdLab(f),
+		NewCmdDoctor(f, nil),
 	)
 	return root
 }
