@@ -80,7 +80,7 @@ var logCauses = []logCause{
 	},
 	{
 		id:      "needs-login",
-		re:      regexp.MustCompile(`-> NeedsLogin|tailscaled in state "NeedsLogin"|tailscale is not logged in`),
+		re:      regexp.MustCompile(`-> NeedsLogin|state "NeedsLogin"|tailscale is not logged in`),
 		summary: "tailscaled is logged out (NeedsLogin) and no usable auth key is given",
 		remedy:  "give the node a valid auth key in the ExtensionServiceConfig (TS_AUTHKEY) and keep TS_STATE_DIR=/var/lib/tailscale so it stays registered",
 		source:  "tailscale.com ipn/ipnlocal/local.go (`Switching ipn state %v -> %v`), cmd/containerboot/main.go",
