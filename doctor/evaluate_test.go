@@ -26,7 +26,7 @@ import (
 )
 
 // homelab builds the plan of examples/homelab.yaml.
-func homelab(t *testing.T) *plan.Plan {
+func homelab(t testing.TB) *plan.Plan {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	s, err := spec.Load(filepath.Join(filepath.Dir(file), "..", "examples", "homelab.yaml"))
@@ -42,7 +42,7 @@ func homelab(t *testing.T) *plan.Plan {
 
 // liveConfig is the machine config a node set up by tailos gen runs: the
 // generated base with the node's patch and the key, plus extra patches.
-func liveConfig(t *testing.T, p *plan.Plan, n plan.Node, extra ...string) config.Provider {
+func liveConfig(t testing.TB, p *plan.Plan, n plan.Node, extra ...string) config.Provider {
 	t.Helper()
 	base, err := talosconf.Base(talosconf.BaseOptions{ClusterName: p.Spec.Cluster.Name, Endpoint: p.Spec.Cluster.Endpoint, TalosVersion: p.Spec.Cluster.TalosVersion}, n.Role)
 	if err != nil {
@@ -72,7 +72,7 @@ func liveConfig(t *testing.T, p *plan.Plan, n plan.Node, extra ...string) config
 
 // healthy is the evidence of cp-1 of the homelab plan when all is well,
 // built from machinery's resource types as the node reports them.
-func healthy(t *testing.T, p *plan.Plan, extra ...string) (*Evidence, Expect) {
+func healthy(t testing.TB, p *plan.Plan, extra ...string) (*Evidence, Expect) {
 	t.Helper()
 	n := p.Nodes[0]
 	mtu := 1280

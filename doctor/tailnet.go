@@ -3,7 +3,6 @@ package doctor
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,9 +26,10 @@ type Match struct {
 	// Current is the device holding the node's tailnet address right now:
 	// its node key is the one in the node's state.
 	Current *tailnet.Device
-	// Stale are other devices of the same host (same hostname, or the
-	// name-1, name-2 renames control servers give a re-registered host)
-	// with other node keys. Empty when Current is unknown: without it
+	// Stale are other devices of the same host with other node keys: the
+	// same reported hostname (control servers rename a re-registered host
+	// name-1, name-2, but keep the hostname it reports). Names are not
+	// stripped of -N: node-1 and node-2 are different hosts. Empty when Current is unknown: without it
 	// doctor cannot tell which of them is live.
 	Stale []tailnet.Device
 	// Candidates are the devices with the node's hostname, when Current is
@@ -37,15 +37,10 @@ type Match struct {
 	Candidates []tailnet.Device
 }
 
-var renameSuffix = regexp.MustCompile(`^(.*)-[0-9]+$`)
-
-// baseName strips a control server's rename suffix and the MagicDNS domain.
-func baseName(name string) string {
+// dnsLabel is a device name without its MagicDNS domain.
+func dnsLabel(name string) string {
 	name, _, _ = strings.Cut(name, ".")
-	if m := renameSuffix.FindStringSubmatch(name); m != nil {
-		return m[1]
-	}
-	return name
+	return strings.ToLower(name)
 }
 
 // MatchDevice finds the node's device by its tailnet addresses and the
@@ -68,10 +63,9 @@ func MatchDevice(devs []tailnet.Device, hostname string, ips []netip.Addr) Match
 	}
 	if m.Current != nil {
 		names[strings.ToLower(m.Current.Hostname)] = true
-		names[strings.ToLower(baseName(m.Current.Name))] = true
 	}
 	same := func(d tailnet.Device) bool {
-		return names[strings.ToLower(d.Hostname)] || names[strings.ToLower(baseName(d.Name))]
+		return names[strings.ToLower(d.Hostname)] || (d.Hostname == "" && names[dnsLabel(d.Name)])
 	}
 	for _, d := range devs {
 		if !same(d) {

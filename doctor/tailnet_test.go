@@ -36,6 +36,9 @@ func TestMatchDevice(t *testing.T) {
 		{"Tailscale renames name-1, name-2", []tailnet.Device{old1, old2, cur, other}, []netip.Addr{netip.MustParseAddr("100.64.0.3")}, "3", []string{"1", "2"}, 0},
 		{"Headscale same hostname", []tailnet.Device{cur, hsDup}, []netip.Addr{netip.MustParseAddr("100.64.0.3")}, "3", []string{"5"}, 0},
 		{"current is the oldest", []tailnet.Device{old1, old2, cur}, []netip.Addr{netip.MustParseAddr("100.64.0.1")}, "1", []string{"2", "3"}, 0},
+		{"node-1 and node-12 are different hosts", []tailnet.Device{
+			device("7", "node-1", "node-1", "nodekey:x", "100.64.0.7"), device("8", "node-12", "node-12", "nodekey:y", "100.64.0.8"),
+			device("9", "node-2", "node-2", "nodekey:z", "100.64.0.9")}, []netip.Addr{netip.MustParseAddr("100.64.0.7")}, "7", nil, 0},
 		{"node offline: no current, nothing to clean", []tailnet.Device{old1, old2, cur}, nil, "", nil, 3},
 	}
 	for _, tt := range tests {

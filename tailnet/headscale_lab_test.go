@@ -1,0 +1,237 @@
+//go:build linux
+
+package tailnet_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tailos/tailos/doctor"
+	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/tailnet"
+)
+
+func TestMain(m *testing.M) {
+	// The lab re-executes this binary as a node's container init.
+	if lab.IsContainerInit() {
+		err := lab.RunContainerInit()
+		fmt.Fprintln(os.Stderr, "container init:", err)
+		os.Exit(127)
+	}
+	os.Exit(m.Run())
+}
+
+func needLab(t *testing.T) {
+	t.Helper()
+	_, tunErr := os.Stat("/dev/net/tun")
+	if os.Geteuid() == 0 && tunErr == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("the Headscale test needs root and /dev/net/tun (the lab), and CI=true forbids skipping it")
+	}
+	t.Skip("the Headscale test needs root and /dev/net/tun (the lab)")
+}
+
+// headscaleAPI is the client for the lab's Headscale: an API key from its
+// CLI, its CA, and connections opened inside its network namespace (the
+// lab's addresses exist only there).
+func headscaleAPI(t *testing.T, l *lab.Lab) *tailnet.Headscale {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := l.Headscale.CLI(ctx, "apikeys", "create", "--expiration", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(out))
+	if i := strings.LastIndex(key, "\n"); i >= 0 {
+		key = strings.TrimSpace(key[i+1:])
+	}
+	pem, err := os.ReadFile(l.Headscale.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var c net.Conn
+			err := lab.InNetns(l.Headscale.Netns, func() error {
+				var err error
+				c, err = (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
+				return err
+			})
+			return c, err
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &tailnet.Headscale{URL: l.Headscale.URL, APIKey: key, HTTP: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+func tailnetIPs(t *testing.T, l *lab.Lab, name string) []netip.Addr {
+	t.Helper()
+	st, err := l.TailscaleStatus(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Self == nil || len(st.Self.TailscaleIPs) == 0 {
+		t.Fatalf("%s has no tailnet IP", name)
+	}
+	return st.Self.TailscaleIPs
+}
+
+// Against the lab's real Headscale v0.27 (real tailscaled nodes logged in
+// to it): the device list maps onto Device, a wiped node's old
+// registration is found as its stale duplicate, --cleanup-duplicates'
+// Cleanup deletes exactly that one, and an unapproved route is named.
+func TestHeadscaleLab(t *testing.T) {
+	needLab(t)
+	dir, err := os.MkdirTemp("", "tl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, lab.Options{Dir: dir + "/lab", Nodes: 2, Progress: func(f string, a ...any) { t.Logf(f, a...) }})
+	if err != nil {
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Down(context.Background()); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	api := headscaleAPI(t, l)
+
+	devs, err := api.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) != 2 {
+		t.Fatalf("%d devices, want 2: %+v", len(devs), devs)
+	}
+	n1IPs := tailnetIPs(t, l, "node-1")
+	m := doctor.MatchDevice(devs, "node-1", n1IPs)
+	if m.Current == nil {
+		t.Fatalf("node-1's device (addresses %v) not found in %+v", n1IPs, devs)
+	}
+	d := *m.Current
+	if !strings.HasPrefix(d.NodeKey, "nodekey:") || d.Hostname != "node-1" || !d.Online || d.ID == "" || d.Name == "" {
+		t.Errorf("node-1's device is not mapped: %+v", d)
+	}
+	if len(m.Stale) != 0 {
+		t.Errorf("stale devices before any wipe: %+v", m.Stale)
+	}
+	// The lab's policy auto-approves node-1's pod route.
+	var checks []doctor.Check
+	for end := time.Now().Add(30 * time.Second); ; {
+		devs, err = api.Devices(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m = doctor.MatchDevice(devs, "node-1", n1IPs)
+		checks = doctor.EvaluateTailnet(m, doctor.Expect{}, "node-1", time.Now())
+		if c, _ := find(checks, doctor.IDRoutes); c.Status == doctor.OK && strings.Contains(c.Message, "10.244.0.0/16") || time.Now().After(end) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for _, c := range checks {
+		if c.Status != doctor.OK && c.ID != doctor.IDTags { // the lab's nodes are untagged
+			t.Errorf("healthy node-1: %s %s: %s", c.ID, c.Status, c.Message)
+		}
+	}
+
+	// Un-approving the route makes it "advertised but not approved".
+	if _, err := l.Headscale.CLI(ctx, "nodes", "approve-routes", "--identifier", d.ID, "--routes", ""); err != nil {
+		t.Fatal(err)
+	}
+	devs, err = api.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks = doctor.EvaluateTailnet(doctor.MatchDevice(devs, "node-1", n1IPs), doctor.Expect{}, "node-1", time.Now())
+	if c, _ := find(checks, doctor.IDRoutes); c.Status != doctor.Fail || !strings.Contains(c.Message, "10.244.0.0/16") {
+		t.Errorf("unapproved route: %s %s %q, want fail naming 10.244.0.0/16", c.ID, c.Status, c.Message)
+	}
+
+	// A wipe (talosctl reset) registers node-2 anew; the old device stays.
+	oldN2 := doctor.MatchDevice(devs, "node-2", tailnetIPs(t, l, "node-2")).Current
+	if oldN2 == nil {
+		t.Fatal("node-2's device not found")
+	}
+	if err := l.Wipe(ctx, "node-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.WaitRunning(ctx, "node-2", 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	devs, err = api.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := doctor.MatchDevice(devs, "node-2", tailnetIPs(t, l, "node-2"))
+	if m2.Current == nil || m2.Current.ID == oldN2.ID {
+		t.Fatalf("after the wipe node-2's current device is %+v, want a new one", m2.Current)
+	}
+	if len(m2.Stale) != 1 || m2.Stale[0].ID != oldN2.ID {
+		t.Fatalf("stale devices %+v, want exactly the old registration %s", m2.Stale, oldN2.ID)
+	}
+	checks = doctor.EvaluateTailnet(m2, doctor.Expect{}, "node-2", time.Now())
+	if c, _ := find(checks, doctor.IDDuplicates); c.Status != doctor.Warn || !strings.Contains(c.Message, "id "+oldN2.ID) {
+		t.Errorf("duplicates check %s %q, want warn naming id %s", c.Status, c.Message, oldN2.ID)
+	}
+	results := []doctor.Result{
+		{NodeReport: doctor.NodeReport{Node: "node-1"}, Current: m.Current},
+		{NodeReport: doctor.NodeReport{Node: "node-2"}, Current: m2.Current, Stale: m2.Stale},
+	}
+	deleted, err := doctor.Cleanup(ctx, api, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deleted) != 1 || deleted[0].ID != oldN2.ID {
+		t.Fatalf("deleted %+v, want exactly %s", deleted, oldN2.ID)
+	}
+	devs, err = api.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range devs {
+		ids = append(ids, d.ID)
+	}
+	want := []string{m.Current.ID, m2.Current.ID}
+	slices.Sort(ids)
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("devices left %v, want %v (both nodes' current devices)", ids, want)
+	}
+	// A wrong API key is a clear error, without the key.
+	bad := *api
+	bad.APIKey = "hskey-api-wrong-0123456789"
+	if _, err := bad.Devices(ctx); err == nil || !strings.Contains(err.Error(), "API key is invalid") || strings.Contains(err.Error(), "0123456789") {
+		t.Errorf("wrong key: %v", err)
+	}
+}
+
+func find(cs []doctor.Check, id string) (doctor.Check, bool) {
+	for _, c := range cs {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return doctor.Check{}, false
+}
