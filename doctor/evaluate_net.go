@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -145,6 +146,14 @@ func checkEtcd(ev *Evidence, mode rules.Mode, why string) (Check, bool) {
 		return Check{}, false // not a control-plane node
 	}
 	addrs := append(append([]netip.Addr{}, ev.Etcd.AdvertisedAddresses...), ev.Etcd.ListenPeerAddresses...)
+	// The member list's peer URLs are what the other members dial.
+	for _, u := range ev.EtcdPeerURLs {
+		if pu, err := url.Parse(u); err == nil {
+			if a, err := netip.ParseAddr(pu.Hostname()); err == nil {
+				addrs = append(addrs, a)
+			}
+		}
+	}
 	var bad []netip.Addr
 	for _, a := range placement(addrs, mode) {
 		if !a.IsUnspecified() && !a.IsLoopback() {

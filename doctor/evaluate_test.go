@@ -179,6 +179,9 @@ func TestEvaluateFaults(t *testing.T) {
 		{name: "etcd advertises the tailnet", mutate: func(ev *Evidence, _ *Expect) {
 			ev.Etcd.AdvertisedAddresses = append(ev.Etcd.AdvertisedAddresses, tailnetIP)
 		}, id: IDEtcd, status: Fail, says: "100.64.0.1"},
+		{name: "an etcd member's peer URL on the tailnet", mutate: func(ev *Evidence, _ *Expect) {
+			ev.EtcdPeerURLs = []string{"https://192.168.1.11:2380", "https://100.64.0.2:2380"}
+		}, id: IDEtcd, status: Fail, says: "100.64.0.2"},
 		{name: "quad-100 first", mutate: func(ev *Evidence, _ *Expect) {
 			ev.Resolvers = []netip.Addr{quad100, netip.MustParseAddr("192.168.1.1")}
 		}, id: IDResolver, status: Fail, says: "100.100.100.100"},

@@ -132,9 +132,12 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	api, err := doctorTailnet(opts)
+	api, credErr, err := doctorTailnet(opts)
 	if err != nil {
 		return BadInput(err)
+	}
+	if credErr != nil && opts.CleanupDuplicates {
+		return BadInput(credErr)
 	}
 	resolved, err := talosapi.Resolve(talosapi.Options{
 		Talosconfig: opts.Talosconfig, Context: opts.Context, Endpoints: opts.Endpoints, Nodes: opts.Nodes, LookupEnv: opts.LookupEnv,
@@ -159,6 +162,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		NodeTimeout: opts.Timeout,
 		Expect:      expect,
 		Tailnet:     api,
+		TailnetErr:  credErr,
 		Progress: func(node string, finished, total int) {
 			progress.Step("%d/%d %s", finished, total, node)
 		},
@@ -253,10 +257,11 @@ func doctorExpect(opts *DoctorOptions, mode rules.Mode) (func(node, hostname str
 }
 
 // doctorTailnet builds the tailnet API client from flags; credentials come
-// from env:/file: references only.
-func doctorTailnet(opts *DoctorOptions) (tailnet.API, error) {
+// from env:/file: references only. Usage errors are err; a credential that
+// cannot be read is credErr, which only turns the tailnet checks unknown.
+func doctorTailnet(opts *DoctorOptions) (api tailnet.API, credErr, err error) {
 	if opts.Tailnet == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ref := opts.TailnetKey
 	switch opts.Tailnet {
@@ -272,33 +277,33 @@ func doctorTailnet(opts *DoctorOptions) (tailnet.API, error) {
 			ref = "env:HEADSCALE_CLI_API_KEY"
 		}
 		if opts.TailnetURL == "" {
-			return nil, errors.New("doctor --tailnet headscale: needs --tailnet-url (the Headscale server URL)")
+			return nil, nil, errors.New("doctor --tailnet headscale: needs --tailnet-url (the Headscale server URL)")
 		}
 	default:
-		return nil, fmt.Errorf("doctor --tailnet %q: want tailscale or headscale", opts.Tailnet)
+		return nil, nil, fmt.Errorf("doctor --tailnet %q: want tailscale or headscale", opts.Tailnet)
 	}
 	r := spec.ParseSecretRef(ref)
 	if r.Kind == spec.RefInline {
-		return nil, errors.New("doctor --tailnet-key: give env:NAME or file:PATH; a key on the command line ends up in shell history and process lists")
+		return nil, nil, errors.New("doctor --tailnet-key: give env:NAME or file:PATH; a key on the command line ends up in shell history and process lists")
 	}
 	key, err := r.Resolve(opts.LookupEnv)
 	if err != nil {
-		return nil, fmt.Errorf("doctor --tailnet-key %s: %w", r, err)
+		return nil, fmt.Errorf("doctor --tailnet-key %s: %w", r, err), nil
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if opts.TailnetCA != "" {
 		pem, err := os.ReadFile(opts.TailnetCA)
 		if err != nil {
-			return nil, fmt.Errorf("doctor --tailnet-ca: %w", err)
+			return nil, nil, fmt.Errorf("doctor --tailnet-ca: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("doctor --tailnet-ca %s: no PEM certificate in it", opts.TailnetCA)
+			return nil, nil, fmt.Errorf("doctor --tailnet-ca %s: no PEM certificate in it", opts.TailnetCA)
 		}
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, Proxy: http.ProxyFromEnvironment}
 	}
 	if opts.Tailnet == "headscale" {
-		return &tailnet.Headscale{URL: opts.TailnetURL, APIKey: key, HTTP: hc}, nil
+		return &tailnet.Headscale{URL: opts.TailnetURL, APIKey: key, HTTP: hc}, nil, nil
 	}
 	to := tailnet.TailscaleOptions{BaseURL: opts.TailnetURL, Tailnet: opts.TailnetName, HTTP: hc}
 	if opts.TailnetOAuth != "" {
@@ -306,5 +311,9 @@ func doctorTailnet(opts *DoctorOptions) (tailnet.API, error) {
 	} else {
 		to.APIKey = key
 	}
-	return tailnet.NewTailscale(to)
+	ts, err := tailnet.NewTailscale(to)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ts, nil, nil
 }
