@@ -13,12 +13,14 @@ import (
 
 // Connect builds a machinery client for the resolved context. It does not
 // dial: the first call does, so an unreachable endpoint is reported per node.
-func Connect(ctx context.Context, r *Resolved) (*client.Client, error) {
-	c, err := client.New(ctx,
+// extra options follow (e.g. client.WithGRPCDialOptions with a dialer).
+func Connect(ctx context.Context, r *Resolved, extra ...client.OptionFunc) (*client.Client, error) {
+	opts := append([]client.OptionFunc{
 		client.WithConfig(r.Config),
 		client.WithContextName(r.Context),
 		client.WithEndpoints(r.Endpoints...),
-	)
+	}, extra...)
+	c, err := client.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("talos client (context %q): %w", r.Context, err)
 	}
