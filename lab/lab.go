@@ -15,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
 
 	"github.com/tailos/tailos/extension"
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/spec"
 )
@@ -77,6 +79,9 @@ type Options struct {
 	Progress func(format string, args ...any)
 	// ReadyTimeout bounds the wait for every node to be Running (default 2m).
 	ReadyTimeout time.Duration
+	// Runtime is what runs the nodes: RuntimeTalos (default) or
+	// RuntimeEmulated.
+	Runtime Runtime
 }
 
 // Lab is a running lab.
@@ -95,6 +100,12 @@ type Lab struct {
 	svcSpec    *services.Spec
 	namespaces []string
 	mu         sync.Mutex
+
+	// Talos runtime.
+	rootfs      string
+	cgroupRoot  string
+	cluster     *talosnode.Cluster
+	talosconfig *clientconfig.Config
 }
 
 // Node is one lab node.
@@ -106,7 +117,13 @@ type Node struct {
 	Plan    plan.Node
 	Env     []string
 	Behind  []netip.Addr // hosts behind this node's advertised routes
-	Service *Service
+	Service *Service     // emulated runtime
+
+	// Talos runtime: the node, the patch tailos generated for it (with the
+	// lab's key and login server) and the machine config it boots.
+	Talos         *talosnode.Node
+	Patch         []byte
+	MachineConfig []byte
 }
 
 // Socket is the node's tailscaled socket as seen from the host.
@@ -139,6 +156,13 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	}
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 2 * time.Minute
+	}
+	switch o.Runtime {
+	case "":
+		o.Runtime = RuntimeTalos
+	case RuntimeTalos, RuntimeEmulated:
+	default:
+		return nil, fmt.Errorf("unknown lab runtime %q (want %s or %s)", o.Runtime, RuntimeTalos, RuntimeEmulated)
 	}
 	if o.Dir == "" {
 		return nil, errors.New("lab directory required")
@@ -194,7 +218,12 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if err := l.startHeadscale(ctx); err != nil {
 		return l, err
 	}
-	if err := l.startNodes(); err != nil {
+	if o.Runtime == RuntimeTalos {
+		err = l.startTalosNodes(ctx)
+	} else {
+		err = l.startNodes()
+	}
+	if err != nil {
 		return l, err
 	}
 	o.progress("waiting for %d nodes to join", len(l.Nodes))
@@ -234,6 +263,17 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 		return fmt.Errorf("%s: service spec: %w", l.extDir, err)
 	}
 	l.svcSpec = spec
+	if o.Runtime == RuntimeTalos {
+		cache, err := cacheRoot(o.CacheDir)
+		if err != nil {
+			return err
+		}
+		a, err := talosnode.Build(ctx, talosnode.BuildOptions{CacheDir: cache, Progress: o.progress})
+		if err != nil {
+			return err
+		}
+		l.rootfs = a.Rootfs
+	}
 	bin, err := BuildHeadscale(ctx, o.CacheDir, HeadscaleVersion, o.progress)
 	if err != nil {
 		return err
@@ -503,6 +543,9 @@ func (l *Lab) Restart(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	if n.Talos != nil {
+		return l.rebootTalos(ctx, n, false)
+	}
 	n.Service.Stop()
 	return l.boot(n)
 }
@@ -513,6 +556,9 @@ func (l *Lab) Wipe(ctx context.Context, name string) error {
 	n, err := l.Node(name)
 	if err != nil {
 		return err
+	}
+	if n.Talos != nil {
+		return l.rebootTalos(ctx, n, true)
 	}
 	n.Service.Stop()
 	if err := os.RemoveAll(filepath.Join(n.Dir, "var")); err != nil {
@@ -546,17 +592,26 @@ func (l *Lab) Down(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
+	stopErr := l.stopTalos()
 	if l.Headscale != nil {
 		l.Headscale.Stop()
 	}
 	l.mu.Lock()
 	nss := append([]string{}, l.namespaces...)
 	l.mu.Unlock()
-	err := teardown(ctx, nss)
+	err := errors.Join(stopErr, teardown(ctx, nss))
 	if err == nil {
 		err = os.RemoveAll(l.Dir)
 	}
 	return err
+}
+
+// cacheRoot is the tailos cache unless dir is set.
+func cacheRoot(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return extension.DefaultCacheDir()
 }
 
 // Prepared are the lab's binaries.

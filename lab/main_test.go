@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 )
 
 // live tracks the lab directories of this test binary so that an
@@ -25,6 +26,11 @@ var live = struct {
 
 func TestMain(m *testing.M) {
 	// Re-executed as a node's container init.
+	if talosnode.IsInit() {
+		err := talosnode.RunInit()
+		fmt.Fprintln(os.Stderr, "node init:", err)
+		os.Exit(127)
+	}
 	if lab.IsContainerInit() {
 		err := lab.RunContainerInit()
 		fmt.Fprintln(os.Stderr, "container init:", err)

@@ -103,6 +103,9 @@ func Build(ctx context.Context, o BuildOptions) (*Artifacts, error) {
 	if err := assembleRootfs(tmp, filepath.Join(base, "bin"), src, deb); err != nil {
 		return nil, fmt.Errorf("assembling the node root: %w", err)
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
 	if err := os.Rename(tmp, rootfs); err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func TestBuild(t *testing.T) {
 		want string
 	}{
 		{[]string{"/usr/bin/runc", "--version"}, "runc version"},
-		{[]string{"/usr/bin/containerd", "--version"}, ContainerdVersion},
+		{[]string{"/usr/bin/containerd", "--version"}, strings.TrimPrefix(ContainerdVersion, "v")},
 		{[]string{"/usr/bin/busybox", "true"}, ""},
 	} {
 		out, err := exec.Command("chroot", append([]string{a.Rootfs}, tt.argv...)...).CombinedOutput()

@@ -40,21 +40,17 @@ func NewCluster(name, endpoint string) (*Cluster, error) {
 	return &Cluster{input: in}, nil
 }
 
-// labPatch adapts a generated controlplane config to a node without
-// Kubernetes images: with no etcd CA, Talos does not wait for an etcd
-// image that can never be pulled (its boot would time out).
-const labPatch = `[{"op": "remove", "path": "/cluster/etcd/ca"}]`
-
 // NodeConfig returns the machine config a lab node boots: machinery's
 // controlplane config for the cluster, then patches in order (as
-// `talosctl gen config --config-patch` applies them), then labPatch.
+// `talosctl gen config --config-patch` applies them), minus cluster.etcd,
+// validated as Talos validates it in container mode.
 func (c *Cluster) NodeConfig(patches ...[]byte) ([]byte, error) {
 	base, err := c.input.Config(machine.TypeControlPlane)
 	if err != nil {
 		return nil, fmt.Errorf("controlplane config: %w", err)
 	}
-	loaded := make([]configpatcher.Patch, 0, len(patches)+1)
-	for i, p := range append(patches, []byte(labPatch)) {
+	loaded := make([]configpatcher.Patch, 0, len(patches))
+	for i, p := range patches {
 		lp, err := configpatcher.LoadPatch(p)
 		if err != nil {
 			return nil, fmt.Errorf("patch %d: %w", i+1, err)
@@ -68,6 +64,14 @@ func (c *Cluster) NodeConfig(patches ...[]byte) ([]byte, error) {
 	cfg, err := out.Config()
 	if err != nil {
 		return nil, err
+	}
+	// Without an etcd section Talos does not start etcd, which would wait
+	// for an image that can never be pulled here (the boot would abort at
+	// its timeout); an etcd section without its CA does not validate.
+	if raw := cfg.RawV1Alpha1(); raw != nil && raw.ClusterConfig != nil {
+		raw.ClusterConfig.EtcdConfig = nil
+	} else {
+		return nil, fmt.Errorf("controlplane config without a cluster section")
 	}
 	if _, err := cfg.Validate(containerMode{}); err != nil {
 		return nil, fmt.Errorf("machine config: %w", err)

@@ -331,21 +331,28 @@ func startTime(pid int) (uint64, error) {
 	return strconv.ParseUint(fields[19], 10, 64)
 }
 
-// makeCgroup creates a node's cgroup with the controllers machined needs
-// delegated to it.
+// makeCgroup creates a node's cgroup (and its parents) and delegates to
+// it the controllers the host already delegates to the parents; the host's
+// root cgroup is never changed.
 func makeCgroup(path string) error {
-	if err := os.MkdirAll(path, 0o755); err != nil {
-		return fmt.Errorf("cgroup: %w", err)
+	root, err := CgroupRoot()
+	if err != nil {
+		return err
 	}
-	// Enable controllers on the way down from the root.
-	rel, err := filepath.Rel(cgroupRoot, path)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return fmt.Errorf("cgroup %s is not under %s", path, cgroupRoot)
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("cgroup %s is not under %s", path, root)
 	}
-	cur := cgroupRoot
 	parts := strings.Split(rel, string(filepath.Separator))
-	for _, p := range parts[:len(parts)-1] {
+	cur := root
+	for i, p := range parts {
 		cur = filepath.Join(cur, p)
+		if err := os.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("cgroup: %w", err)
+		}
+		if i == len(parts)-1 {
+			break
+		}
 		ctrls, err := os.ReadFile(filepath.Join(cur, "cgroup.controllers"))
 		if err != nil {
 			return fmt.Errorf("cgroup: %w", err)
@@ -363,7 +370,26 @@ func makeCgroup(path string) error {
 	return nil
 }
 
-const cgroupRoot = "/sys/fs/cgroup"
+// CgroupRoot is where the cgroup2 hierarchy is mounted: /sys/fs/cgroup on
+// a unified host, /sys/fs/cgroup/unified on a hybrid one.
+func CgroupRoot() (string, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER
+		pre, post, ok := strings.Cut(line, " - ")
+		if !ok {
+			continue
+		}
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if len(f) >= 5 && len(g) >= 1 && g[0] == "cgroup2" && f[3] == "/" {
+			return f[4], nil
+		}
+	}
+	return "", fmt.Errorf("no cgroup2 hierarchy mounted (the lab needs cgroup v2, unified or hybrid)")
+}
 
 // RemoveCgroup kills what is left in a cgroup tree and removes it,
 // deepest first. A missing cgroup is not an error.
@@ -396,4 +422,14 @@ func RemoveCgroup(path string, timeout time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// consoleTailOf is the last lines of a node's console.
+func consoleTailOf(n *Node, lines int) string {
+	data, _ := os.ReadFile(n.ConsolePath())
+	l := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
 }
