@@ -104,6 +104,8 @@ type Lab struct {
 	// Talos runtime.
 	rootfs      string
 	cgroupRoot  string
+	reaper      *os.File
+	release     func() // the directory claim
 	cluster     *talosnode.Cluster
 	talosconfig *clientconfig.Config
 }
@@ -175,11 +177,19 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if longest := filepath.Join(o.Dir, "nodes", "node-000", "run", "tailscale", "tailscaled.sock"); len(longest) > 107 {
 		return nil, fmt.Errorf("lab directory %s is too long for unix sockets under it (%d > 107 bytes): choose a shorter --dir", o.Dir, len(longest))
 	}
+	// Held for the lab's life: a concurrent Up on the same directory fails
+	// here, before it writes anything.
+	release, err := ClaimDir(o.Dir, "lab.lock")
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(filepath.Join(o.Dir, stateFile)); err == nil {
+		release()
 		return nil, fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
 	}
 	s, err := loadSpec(&o)
 	if err != nil {
+		release()
 		return nil, err
 	}
 	if o.UnderlayMTU == 0 {
@@ -190,9 +200,10 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	}
 	id := make([]byte, 3)
 	if _, err := rand.Read(id); err != nil {
+		release()
 		return nil, err
 	}
-	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o}
+	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o, release: release}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -202,6 +213,9 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 		}
 	}()
 	if err := l.saveState(); err != nil {
+		return l, err
+	}
+	if err := l.startReaper(); err != nil {
 		return l, err
 	}
 
@@ -368,6 +382,14 @@ func (l *Lab) makeNetwork(ctx context.Context) error {
 		}
 		if err := plug(ctx, br, fmt.Sprintf("n%d", i+1), n.Netns, netip.PrefixFrom(n.Addr, underlayNet.Bits()), mtu); err != nil {
 			return err
+		}
+		if l.opts.Runtime == RuntimeTalos {
+			// Talos's network "connectivity" check wants a default gateway
+			// (extension services wait for it). It points at the lab
+			// bridge's Headscale namespace, which forwards nothing.
+			if err := ip(ctx, "-n", n.Netns, "route", "add", "default", "via", headscaleAddr.String()); err != nil {
+				return err
+			}
 		}
 		// Talos nodes forward (Kubernetes needs it), which subnet routing needs too.
 		for _, k := range []string{"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"} {
@@ -584,6 +606,7 @@ func (l *Lab) SetAuthKey(name, key string) error {
 // Down stops every node and Headscale, kills anything left in the lab's
 // namespaces, deletes the namespaces and removes the lab directory.
 func (l *Lab) Down(ctx context.Context) error {
+	l.stopReaper()
 	var wg sync.WaitGroup
 	for _, n := range l.Nodes {
 		if n.Service != nil {
@@ -602,6 +625,10 @@ func (l *Lab) Down(ctx context.Context) error {
 	err := errors.Join(stopErr, teardown(ctx, nss))
 	if err == nil {
 		err = os.RemoveAll(l.Dir)
+	}
+	if l.release != nil {
+		l.release()
+		l.release = nil
 	}
 	return err
 }

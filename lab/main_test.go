@@ -26,6 +26,13 @@ var live = struct {
 
 func TestMain(m *testing.M) {
 	// Re-executed as a node's container init.
+	if lab.IsReaper() {
+		if err := lab.RunReaper(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if talosnode.IsInit() {
 		err := talosnode.RunInit()
 		fmt.Fprintln(os.Stderr, "node init:", err)
@@ -35,6 +42,11 @@ func TestMain(m *testing.M) {
 		err := lab.RunContainerInit()
 		fmt.Fprintln(os.Stderr, "container init:", err)
 		os.Exit(127)
+	}
+	if dir := os.Getenv(supervisorEnv); dir != "" {
+		err := runTestSupervisor(dir)
+		fmt.Fprintln(os.Stderr, "test supervisor:", err)
+		os.Exit(1)
 	}
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)

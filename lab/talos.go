@@ -98,6 +98,9 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 			Cgroup:        l.cgroupPath(n.Name),
 			MachineConfig: n.MachineConfig,
 			Extensions:    []talosnode.Extension{{Dir: l.extDir}},
+			// Talos's resolver forwards to the node's resolv.conf servers:
+			// the lab bridge, never anything outside.
+			Files: map[string][]byte{"resolv.conf": []byte("nameserver " + headscaleAddr.String() + "\n")},
 			Self:          self,
 		})
 		l.opts.progress("booting Talos %s on %s (%s)", talosnode.TalosVersion, n.Name, n.Addr)

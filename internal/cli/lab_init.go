@@ -18,6 +18,9 @@ func newCmdLabContainerInit() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if lab.IsReaper() {
+				return lab.RunReaper()
+			}
 			if talosnode.IsInit() {
 				return talosnode.RunInit()
 			}

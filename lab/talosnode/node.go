@@ -189,7 +189,7 @@ func (n *Node) prepare() (*initConfig, error) {
 	files := map[string][]byte{
 		"hostname":    []byte(c.Name + "\n"),
 		"hosts":       []byte("127.0.0.1 localhost\n::1 localhost\n"),
-		"resolv.conf": []byte("# " + c.Name + " (tailos lab)\nnameserver 127.0.0.53\n"),
+		"resolv.conf": []byte("# " + c.Name + ": no resolver\n"),
 	}
 	for k, v := range c.Files {
 		files[k] = v
