@@ -101,7 +101,7 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 			// Talos's resolver forwards to the node's resolv.conf servers:
 			// the lab bridge, never anything outside.
 			Files: map[string][]byte{"resolv.conf": []byte("nameserver " + headscaleAddr.String() + "\n")},
-			Self:          self,
+			Self:  self,
 		})
 		l.opts.progress("booting Talos %s on %s (%s)", talosnode.TalosVersion, n.Name, n.Addr)
 		if err := n.Talos.Boot(); err != nil {
