@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,11 +30,20 @@ type Headscale struct {
 	Addr   string // underlay address it listens on
 	URL    string // server_url, what nodes use as --login-server
 	CA     string // the lab CA that signed Headscale's certificate
-	cmd    *exec.Cmd
-	done   chan struct{}
-	logf   *os.File
 	config string
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	done     chan struct{}
+	logf     *os.File
+	stopping bool
+	stopped  chan struct{} // closed when supervision has ended
+	restarts int
 }
+
+// headscaleRestartDelay is the pause before a crashed Headscale is started
+// again.
+const headscaleRestartDelay = time.Second
 
 const headscalePort = 443
 
@@ -117,21 +127,76 @@ func (h *Headscale) Start(ctx context.Context, policy []byte) error {
 		return err
 	}
 	h.logf = logf
+	h.stopped = make(chan struct{})
+	if err := h.launch(); err != nil {
+		return err
+	}
+	go h.supervise()
+	return h.waitReady(ctx, 30*time.Second)
+}
+
+// launch starts one `headscale serve`.
+func (h *Headscale) launch() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	cmd := exec.Command("nsenter", "--net="+NetnsPath(h.Netns), "--", h.Bin, "serve", "-c", h.config)
 	cmd.Dir = h.Dir
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = h.logf, h.logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting headscale: %w", err)
 	}
 	h.cmd = cmd
-	h.done = make(chan struct{})
-	go func() { _ = cmd.Wait(); close(h.done) }()
-	return h.waitReady(ctx, 30*time.Second)
+	done := make(chan struct{})
+	h.done = done
+	go func() { _ = cmd.Wait(); close(done) }()
+	return nil
+}
+
+// supervise restarts Headscale whenever it exits until Stop, as a
+// service manager would: nodes keep a control server.
+func (h *Headscale) supervise() {
+	defer close(h.stopped)
+	for {
+		h.mu.Lock()
+		done := h.done
+		h.mu.Unlock()
+		<-done
+		h.mu.Lock()
+		stopping := h.stopping
+		if !stopping {
+			h.restarts++
+			fmt.Fprintf(h.logf, "[lab] %s headscale exited (%v); restarting\n", time.Now().UTC().Format(time.RFC3339), h.cmd.ProcessState)
+		}
+		h.mu.Unlock()
+		if stopping {
+			return
+		}
+		time.Sleep(headscaleRestartDelay)
+		h.mu.Lock()
+		stopping = h.stopping
+		h.mu.Unlock()
+		if stopping {
+			return
+		}
+		if err := h.launch(); err != nil {
+			fmt.Fprintf(h.logf, "[lab] %v\n", err)
+			return
+		}
+	}
+}
+
+// Restarts is how often Headscale was restarted after exiting.
+func (h *Headscale) Restarts() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.restarts
 }
 
 // PID is the headscale process id (0 when not running).
 func (h *Headscale) PID() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.cmd == nil || h.cmd.Process == nil {
 		return 0
 	}
@@ -141,6 +206,9 @@ func (h *Headscale) PID() int {
 func (h *Headscale) waitReady(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	h.mu.Lock()
+	done := h.done
+	h.mu.Unlock()
 	var lastErr error
 	for {
 		lastErr = h.health()
@@ -150,7 +218,7 @@ func (h *Headscale) waitReady(ctx context.Context, timeout time.Duration) error 
 			}
 		}
 		select {
-		case <-h.done:
+		case <-done:
 			return fmt.Errorf("headscale exited; see %s", filepath.Join(h.Dir, "headscale.log"))
 		case <-ctx.Done():
 			return fmt.Errorf("headscale not ready after %s: %v; see %s", timeout, lastErr, filepath.Join(h.Dir, "headscale.log"))
@@ -195,14 +263,19 @@ func (h *Headscale) health() error {
 
 // Stop terminates headscale, killing it after a grace period.
 func (h *Headscale) Stop() {
-	if h.cmd == nil {
+	h.mu.Lock()
+	if h.cmd == nil || h.stopping {
+		h.mu.Unlock()
 		return
 	}
-	stopProcess(h.cmd.Process.Pid, h.done, 5*time.Second)
+	h.stopping = true
+	cmd, done := h.cmd, h.done
+	h.mu.Unlock()
+	stopProcess(cmd.Process.Pid, done, 5*time.Second)
+	<-h.stopped
 	if h.logf != nil {
 		h.logf.Close()
 	}
-	h.cmd = nil
 }
 
 // CLI runs the headscale command line against the running server (over its

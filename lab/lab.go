@@ -15,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
 
 	"github.com/tailos/tailos/extension"
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/spec"
 )
@@ -77,6 +79,9 @@ type Options struct {
 	Progress func(format string, args ...any)
 	// ReadyTimeout bounds the wait for every node to be Running (default 2m).
 	ReadyTimeout time.Duration
+	// Runtime is what runs the nodes: RuntimeTalos (default) or
+	// RuntimeEmulated.
+	Runtime Runtime
 }
 
 // Lab is a running lab.
@@ -95,6 +100,14 @@ type Lab struct {
 	svcSpec    *services.Spec
 	namespaces []string
 	mu         sync.Mutex
+
+	// Talos runtime.
+	rootfs      string
+	cgroupRoot  string
+	reaper      *os.File
+	release     func() // the directory claim
+	cluster     *talosnode.Cluster
+	talosconfig *clientconfig.Config
 }
 
 // Node is one lab node.
@@ -106,7 +119,13 @@ type Node struct {
 	Plan    plan.Node
 	Env     []string
 	Behind  []netip.Addr // hosts behind this node's advertised routes
-	Service *Service
+	Service *Service     // emulated runtime
+
+	// Talos runtime: the node, the patch tailos generated for it (with the
+	// lab's key and login server) and the machine config it boots.
+	Talos         *talosnode.Node
+	Patch         []byte
+	MachineConfig []byte
 }
 
 // Socket is the node's tailscaled socket as seen from the host.
@@ -140,6 +159,13 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 2 * time.Minute
 	}
+	switch o.Runtime {
+	case "":
+		o.Runtime = RuntimeTalos
+	case RuntimeTalos, RuntimeEmulated:
+	default:
+		return nil, fmt.Errorf("unknown lab runtime %q (want %s or %s)", o.Runtime, RuntimeTalos, RuntimeEmulated)
+	}
 	if o.Dir == "" {
 		return nil, errors.New("lab directory required")
 	}
@@ -151,11 +177,19 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if longest := filepath.Join(o.Dir, "nodes", "node-000", "run", "tailscale", "tailscaled.sock"); len(longest) > 107 {
 		return nil, fmt.Errorf("lab directory %s is too long for unix sockets under it (%d > 107 bytes): choose a shorter --dir", o.Dir, len(longest))
 	}
+	// Held for the lab's life: a concurrent Up on the same directory fails
+	// here, before it writes anything.
+	release, err := ClaimDir(o.Dir, "lab.lock")
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(filepath.Join(o.Dir, stateFile)); err == nil {
+		release()
 		return nil, fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
 	}
 	s, err := loadSpec(&o)
 	if err != nil {
+		release()
 		return nil, err
 	}
 	if o.UnderlayMTU == 0 {
@@ -166,9 +200,10 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	}
 	id := make([]byte, 3)
 	if _, err := rand.Read(id); err != nil {
+		release()
 		return nil, err
 	}
-	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o}
+	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o, release: release}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -178,6 +213,9 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 		}
 	}()
 	if err := l.saveState(); err != nil {
+		return l, err
+	}
+	if err := l.startReaper(); err != nil {
 		return l, err
 	}
 
@@ -194,7 +232,12 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if err := l.startHeadscale(ctx); err != nil {
 		return l, err
 	}
-	if err := l.startNodes(); err != nil {
+	if o.Runtime == RuntimeTalos {
+		err = l.startTalosNodes(ctx)
+	} else {
+		err = l.startNodes()
+	}
+	if err != nil {
 		return l, err
 	}
 	o.progress("waiting for %d nodes to join", len(l.Nodes))
@@ -234,6 +277,17 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 		return fmt.Errorf("%s: service spec: %w", l.extDir, err)
 	}
 	l.svcSpec = spec
+	if o.Runtime == RuntimeTalos {
+		cache, err := cacheRoot(o.CacheDir)
+		if err != nil {
+			return err
+		}
+		a, err := talosnode.Build(ctx, talosnode.BuildOptions{CacheDir: cache, Progress: o.progress})
+		if err != nil {
+			return err
+		}
+		l.rootfs = a.Rootfs
+	}
 	bin, err := BuildHeadscale(ctx, o.CacheDir, HeadscaleVersion, o.progress)
 	if err != nil {
 		return err
@@ -328,6 +382,14 @@ func (l *Lab) makeNetwork(ctx context.Context) error {
 		}
 		if err := plug(ctx, br, fmt.Sprintf("n%d", i+1), n.Netns, netip.PrefixFrom(n.Addr, underlayNet.Bits()), mtu); err != nil {
 			return err
+		}
+		if l.opts.Runtime == RuntimeTalos {
+			// Talos's network "connectivity" check wants a default gateway
+			// (extension services wait for it). It points at the lab
+			// bridge's Headscale namespace, which forwards nothing.
+			if err := ip(ctx, "-n", n.Netns, "route", "add", "default", "via", headscaleAddr.String()); err != nil {
+				return err
+			}
 		}
 		// Talos nodes forward (Kubernetes needs it), which subnet routing needs too.
 		for _, k := range []string{"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"} {
@@ -503,6 +565,9 @@ func (l *Lab) Restart(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	if n.Talos != nil {
+		return l.rebootTalos(ctx, n, false)
+	}
 	n.Service.Stop()
 	return l.boot(n)
 }
@@ -513,6 +578,9 @@ func (l *Lab) Wipe(ctx context.Context, name string) error {
 	n, err := l.Node(name)
 	if err != nil {
 		return err
+	}
+	if n.Talos != nil {
+		return l.rebootTalos(ctx, n, true)
 	}
 	n.Service.Stop()
 	if err := os.RemoveAll(filepath.Join(n.Dir, "var")); err != nil {
@@ -538,6 +606,7 @@ func (l *Lab) SetAuthKey(name, key string) error {
 // Down stops every node and Headscale, kills anything left in the lab's
 // namespaces, deletes the namespaces and removes the lab directory.
 func (l *Lab) Down(ctx context.Context) error {
+	l.stopReaper()
 	var wg sync.WaitGroup
 	for _, n := range l.Nodes {
 		if n.Service != nil {
@@ -546,17 +615,30 @@ func (l *Lab) Down(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
+	stopErr := l.stopTalos()
 	if l.Headscale != nil {
 		l.Headscale.Stop()
 	}
 	l.mu.Lock()
 	nss := append([]string{}, l.namespaces...)
 	l.mu.Unlock()
-	err := teardown(ctx, nss)
+	err := errors.Join(stopErr, teardown(ctx, nss))
 	if err == nil {
 		err = os.RemoveAll(l.Dir)
 	}
+	if l.release != nil {
+		l.release()
+		l.release = nil
+	}
 	return err
+}
+
+// cacheRoot is the tailos cache unless dir is set.
+func cacheRoot(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return extension.DefaultCacheDir()
 }
 
 // Prepared are the lab's binaries.

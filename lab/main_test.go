@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 )
 
 // live tracks the lab directories of this test binary so that an
@@ -25,10 +26,27 @@ var live = struct {
 
 func TestMain(m *testing.M) {
 	// Re-executed as a node's container init.
+	if lab.IsReaper() {
+		if err := lab.RunReaper(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if talosnode.IsInit() {
+		err := talosnode.RunInit()
+		fmt.Fprintln(os.Stderr, "node init:", err)
+		os.Exit(127)
+	}
 	if lab.IsContainerInit() {
 		err := lab.RunContainerInit()
 		fmt.Fprintln(os.Stderr, "container init:", err)
 		os.Exit(127)
+	}
+	if dir := os.Getenv(supervisorEnv); dir != "" {
+		err := runTestSupervisor(dir)
+		fmt.Fprintln(os.Stderr, "test supervisor:", err)
+		os.Exit(1)
 	}
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)

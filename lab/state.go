@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/render"
 )
 
@@ -26,9 +27,17 @@ type State struct {
 	Namespaces []string    `json:"namespaces"`
 	Headscale  string      `json:"headscale,omitempty"`
 	Nodes      []NodeState `json:"nodes"`
-	// SupervisorPID is the process that owns the lab (tailos lab up).
-	SupervisorPID int    `json:"supervisorPid,omitempty"`
-	Control       string `json:"control,omitempty"`
+	// SupervisorPID is the process that owns the lab (tailos lab up);
+	// SupervisorStart its start time, so that a reused PID is never
+	// signalled (a state without it is never signalled at all).
+	SupervisorPID   int    `json:"supervisorPid,omitempty"`
+	SupervisorStart uint64 `json:"supervisorStart,omitempty"`
+	Control         string `json:"control,omitempty"`
+	// Runtime is what runs the nodes; Cgroup the lab's cgroup tree and
+	// Talosconfig its talosconfig (Talos runtime).
+	Runtime     Runtime `json:"runtime,omitempty"`
+	Cgroup      string  `json:"cgroup,omitempty"`
+	Talosconfig string  `json:"talosconfig,omitempty"`
 }
 
 // NodeState is one node as recorded.
@@ -39,17 +48,34 @@ type NodeState struct {
 	Dir    string   `json:"dir"`
 	Socket string   `json:"socket"`
 	Behind []string `json:"behind,omitempty"`
+	// Proc is a Talos node's PID 1 with its start time.
+	Proc talosnode.Proc `json:"proc,omitempty"`
+	// TalosEndpoint is the node's Talos API address (Talos runtime).
+	TalosEndpoint string `json:"talosEndpoint,omitempty"`
 }
 
 func (l *Lab) state() State {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := State{ID: l.ID, Dir: l.Dir, Namespaces: append([]string{}, l.namespaces...), SupervisorPID: os.Getpid()}
+	st := State{ID: l.ID, Dir: l.Dir, Namespaces: append([]string{}, l.namespaces...), SupervisorPID: os.Getpid(), Runtime: l.opts.Runtime}
+	if self, err := talosnode.ProcOf(os.Getpid()); err == nil {
+		st.SupervisorStart = self.StartTime
+	}
+	if l.cgroupRoot != "" {
+		st.Cgroup = filepath.Join(l.cgroupRoot, l.cgroupName())
+	}
+	if l.talosconfig != nil {
+		st.Talosconfig = l.TalosconfigPath()
+	}
 	if l.Headscale != nil {
 		st.Headscale = l.Headscale.URL
 	}
 	for _, n := range l.Nodes {
 		ns := NodeState{Name: n.Name, Netns: n.Netns, Addr: n.Addr.String(), Dir: n.Dir, Socket: n.Socket()}
+		if n.Talos != nil {
+			ns.Proc = n.Talos.Proc()
+			ns.TalosEndpoint = n.Addr.String()
+		}
 		for _, b := range n.Behind {
 			ns.Behind = append(ns.Behind, b.String())
 		}
@@ -93,10 +119,26 @@ func Teardown(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	if st.SupervisorPID != 0 && st.SupervisorPID != os.Getpid() {
-		_ = syscall.Kill(st.SupervisorPID, syscall.SIGKILL)
+	// Only a process that is provably still the recorded one is signalled.
+	sup := talosnode.Proc{PID: st.SupervisorPID, StartTime: st.SupervisorStart}
+	if sup.PID != os.Getpid() && sup.StartTime != 0 {
+		_ = sup.Kill(syscall.SIGKILL)
 	}
+	for _, n := range st.Nodes {
+		if n.Proc.StartTime != 0 {
+			_ = n.Proc.Kill(syscall.SIGKILL)
+		}
+	}
+	var errs []error
 	if err := teardown(ctx, st.Namespaces); err != nil {
+		errs = append(errs, err)
+	}
+	if st.Cgroup != "" {
+		if err := talosnode.RemoveCgroup(st.Cgroup, 10*time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	return os.RemoveAll(dir)

@@ -20,10 +20,15 @@ import (
 
 // Status is the lab as `tailos lab status -o json` prints it.
 type Status struct {
-	ID        string       `json:"id"`
-	Dir       string       `json:"dir"`
-	Headscale string       `json:"headscale"`
-	Nodes     []NodeStatus `json:"nodes"`
+	ID        string `json:"id"`
+	Dir       string `json:"dir"`
+	Headscale string `json:"headscale"`
+	// Runtime is what runs the nodes; Talosconfig the lab's talosconfig
+	// (Talos runtime); Mode the spec's cluster mode.
+	Runtime     Runtime      `json:"runtime"`
+	Talosconfig string       `json:"talosconfig,omitempty"`
+	Mode        string       `json:"mode"`
+	Nodes       []NodeStatus `json:"nodes"`
 	// Devices are all the devices Headscale knows, including stale ones.
 	Devices []Device `json:"devices"`
 	// Duplicates are hostnames registered more than once: a node that lost
@@ -44,6 +49,8 @@ type NodeStatus struct {
 	HeadscaleID  uint64       `json:"headscaleID,omitempty"`
 	DNSName      string       `json:"dnsName,omitempty"`
 	Service      ServiceState `json:"service"`
+	// TalosEndpoint is the node's Talos API address (Talos runtime).
+	TalosEndpoint string `json:"talosEndpoint,omitempty"`
 	// AdvertisedRoutes are what the node asks for, ApprovedRoutes what
 	// Headscale approved (by the policy's autoApprovers).
 	AdvertisedRoutes []string `json:"advertisedRoutes,omitempty"`
@@ -137,7 +144,10 @@ func MaskLog(s string) string {
 
 // Status collects every node's view and Headscale's.
 func (l *Lab) Status(ctx context.Context) (*Status, error) {
-	out := &Status{ID: l.ID, Dir: l.Dir, Headscale: l.Headscale.URL, Devices: []Device{}, Duplicates: []Duplicate{}}
+	out := &Status{ID: l.ID, Dir: l.Dir, Headscale: l.Headscale.URL, Runtime: l.opts.Runtime, Mode: string(l.Spec.Cluster.Mode), Devices: []Device{}, Duplicates: []Duplicate{}}
+	if l.talosconfig != nil {
+		out.Talosconfig = l.TalosconfigPath()
+	}
 	hsNodes, err := l.Headscale.Nodes(ctx)
 	if err != nil {
 		return nil, err
@@ -156,7 +166,13 @@ func (l *Lab) Status(ctx context.Context) (*Status, error) {
 	}
 	sort.Slice(out.Duplicates, func(i, j int) bool { return out.Duplicates[i].Hostname < out.Duplicates[j].Hostname })
 	for _, n := range l.Nodes {
-		ns := NodeStatus{Name: n.Name, Netns: n.Netns, Underlay: n.Addr.String(), Service: n.Service.State()}
+		ns := NodeStatus{Name: n.Name, Netns: n.Netns, Underlay: n.Addr.String()}
+		if n.Talos != nil {
+			ns.Service = l.talosServiceState(ctx, n)
+			ns.TalosEndpoint = n.Addr.String()
+		} else {
+			ns.Service = n.Service.State()
+		}
 		for _, b := range n.Behind {
 			ns.Behind = append(ns.Behind, b.String())
 		}

@@ -110,13 +110,17 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if o.Foreground {
 		return runLabSupervisor(ctx, f, o)
 	}
-	if _, err := lab.LoadState(o.Dir); err == nil {
-		return fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
-	}
 	_, statErr := os.Stat(o.Dir)
 	created := os.IsNotExist(statErr)
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+	// One starter per directory: a concurrent `lab up` stops here, before
+	// it touches the winner's log or state.
+	release, err := lab.ClaimDir(o.Dir, "launch.lock")
+	if err != nil {
 		return err
+	}
+	defer release()
+	if _, err := lab.LoadState(o.Dir); err == nil {
+		return fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
 	}
 	// A lab that never came up leaves nothing behind (Up removes its own
 	// namespaces); the error carries the supervisor log's tail.

@@ -1,0 +1,335 @@
+//go:build linux
+
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/siderolabs/talos/pkg/machinery/api/machine"
+	"github.com/siderolabs/talos/pkg/machinery/client"
+	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
+
+	"github.com/tailos/tailos/lab/talosnode"
+	"github.com/tailos/tailos/plan"
+)
+
+// Runtime names what runs a lab node's Tailscale.
+type Runtime string
+
+const (
+	// RuntimeTalos boots real Talos v1.14.1 nodes (machined in Talos's
+	// container platform mode) that run the extension as ext-tailscale.
+	RuntimeTalos Runtime = "talos"
+	// RuntimeEmulated starts the extension's container directly, the way
+	// the lab reads Talos's extension runner: faster, proves less.
+	RuntimeEmulated Runtime = "emulated"
+)
+
+// TalosContext is the talosconfig context a lab's talosconfig holds.
+const TalosContext = "tailos-lab"
+
+// talosconfigFile is the lab's talosconfig, in the lab directory.
+const talosconfigFile = "talosconfig"
+
+// labCAConfigPath is where ext-tailscale sees the lab CA: an
+// ExtensionServiceConfig configFile, as a user would mount a private CA.
+const labCAConfigPath = LabCAPath
+
+// TalosconfigPath is the lab's talosconfig (Talos runtime only).
+func (l *Lab) TalosconfigPath() string { return filepath.Join(l.Dir, talosconfigFile) }
+
+// startTalosNodes generates every node's machine config (machinery's
+// controlplane config for the lab cluster plus the node's tailos patch with
+// the lab's login server and auth key), writes the talosconfig and boots
+// the nodes.
+func (l *Lab) startTalosNodes(ctx context.Context) error {
+	self, err := l.self()
+	if err != nil {
+		return err
+	}
+	if l.cgroupRoot, err = talosnode.CgroupRoot(); err != nil {
+		return err
+	}
+	endpoint := "https://" + l.Nodes[0].Addr.String() + ":6443"
+	if l.cluster, err = talosnode.NewCluster(l.Spec.Cluster.Name, endpoint); err != nil {
+		return err
+	}
+	addrs := make([]string, len(l.Nodes))
+	for i, n := range l.Nodes {
+		addrs[i] = n.Addr.String()
+	}
+	tc, err := l.cluster.Talosconfig(TalosContext, addrs)
+	if err != nil {
+		return err
+	}
+	if err := tc.Save(l.TalosconfigPath()); err != nil {
+		return fmt.Errorf("writing the talosconfig: %w", err)
+	}
+	if err := os.Chmod(l.TalosconfigPath(), 0o600); err != nil {
+		return err
+	}
+	l.talosconfig = tc
+	ca, err := os.ReadFile(l.Headscale.CA)
+	if err != nil {
+		return err
+	}
+	for _, n := range l.Nodes {
+		patch, err := l.NodePatch(n, l.AuthKey, string(ca))
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		n.Patch = patch
+		if n.MachineConfig, err = l.cluster.NodeConfig(patch); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		n.Talos = talosnode.New(talosnode.Config{
+			Name:          n.Name,
+			Dir:           n.Dir,
+			Rootfs:        l.rootfs,
+			Netns:         NetnsPath(n.Netns),
+			Cgroup:        l.cgroupPath(n.Name),
+			MachineConfig: n.MachineConfig,
+			Extensions:    []talosnode.Extension{{Dir: l.extDir}},
+			// Talos's resolver forwards to the node's resolv.conf servers:
+			// the lab bridge, never anything outside.
+			Files: map[string][]byte{"resolv.conf": []byte("nameserver " + headscaleAddr.String() + "\n")},
+			Self:  self,
+		})
+		l.opts.progress("booting Talos %s on %s (%s)", talosnode.TalosVersion, n.Name, n.Addr)
+		if err := n.Talos.Boot(); err != nil {
+			return err
+		}
+		if err := l.saveState(); err != nil {
+			return err
+		}
+	}
+	return l.waitTalos(ctx)
+}
+
+// cgroupPath is a node's cgroup: one tree per lab, so names never clash.
+func (l *Lab) cgroupPath(node string) string {
+	return filepath.Join(l.cgroupRoot, l.cgroupName(), node)
+}
+
+func (l *Lab) cgroupName() string { return "tailos-lab-" + l.ID }
+
+// waitTalos waits until every node's Talos reports running.
+func (l *Lab) waitTalos(ctx context.Context) error {
+	for _, n := range l.Nodes {
+		c, err := l.TalosClient(ctx, n.Name)
+		if err != nil {
+			return err
+		}
+		err = talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
+		c.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NodePatch is the node's patch as `tailos gen` writes it, with the lab's
+// auth key and login server in its ExtensionServiceConfig environment,
+// the lab-only variables after it, and the lab CA as a config file.
+func (l *Lab) NodePatch(n *Node, authKey, caPEM string) ([]byte, error) {
+	docs := make([]config.Document, 0, len(n.Plan.Documents))
+	found := false
+	for _, d := range n.Plan.Documents {
+		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == "tailscale" {
+			found = true
+			c := esc.DeepCopy()
+			env := rewriteEnv(c.ServiceEnvironment, authKey, l.Headscale.URL)
+			env = append(env, LabEnv...)
+			c.ServiceEnvironment = append(env, l.opts.ExtraEnv...)
+			c.ServiceConfigFiles = append(c.ServiceConfigFiles, extensions.ConfigFile{ConfigFileContent: caPEM, ConfigFileMountPath: labCAConfigPath})
+			d = c
+		}
+		docs = append(docs, d)
+	}
+	if !found {
+		return nil, fmt.Errorf("the plan has no tailscale ExtensionServiceConfig")
+	}
+	return plan.EncodeDocuments("", docs)
+}
+
+// TalosClient is machinery's Talos API client for one node (all nodes
+// when name is empty), through the lab's talosconfig; connections start
+// in Headscale's namespace on the lab bridge.
+func (l *Lab) TalosClient(ctx context.Context, name string) (*client.Client, error) {
+	if l.talosconfig == nil {
+		return nil, fmt.Errorf("the lab does not run Talos nodes")
+	}
+	tc := cloneTalosconfig(l.talosconfig)
+	if name != "" {
+		n, err := l.Node(name)
+		if err != nil {
+			return nil, err
+		}
+		cx := tc.Contexts[TalosContext]
+		cx.Endpoints = []string{n.Addr.String()}
+		cx.Nodes = []string{n.Addr.String()}
+	}
+	return talosnode.Client(ctx, tc, l.DialContext)
+}
+
+// DialContext opens a TCP connection from the lab bridge (Headscale's
+// namespace) to addr.
+func (l *Lab) DialContext(ctx context.Context, addr string) (net.Conn, error) {
+	var c net.Conn
+	err := InNetns(l.Headscale.Netns, func() error {
+		var d net.Dialer
+		var err error
+		c, err = d.DialContext(ctx, "tcp", addr)
+		return err
+	})
+	return c, err
+}
+
+func cloneTalosconfig(tc *clientconfig.Config) *clientconfig.Config {
+	out := *tc
+	out.Contexts = map[string]*clientconfig.Context{}
+	for k, v := range tc.Contexts {
+		cv := *v
+		cv.Endpoints = slices.Clone(v.Endpoints)
+		cv.Nodes = slices.Clone(v.Nodes)
+		out.Contexts[k] = &cv
+	}
+	return &out
+}
+
+// ApplyConfig applies a machine config to a running node through the
+// Talos API (ApplyConfiguration, no reboot), as `talosctl apply-config
+// --mode no-reboot` does; the node's next boot keeps it.
+func (l *Lab) ApplyConfig(ctx context.Context, name string, cfg []byte) error {
+	n, err := l.Node(name)
+	if err != nil {
+		return err
+	}
+	c, err := l.TalosClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ApplyConfiguration(ctx, &machine.ApplyConfigurationRequest{Data: cfg, Mode: machine.ApplyConfigurationRequest_NO_REBOOT}); err != nil {
+		return fmt.Errorf("node %s: apply-config: %w", name, err)
+	}
+	n.MachineConfig = cfg
+	n.Talos.SetMachineConfig(cfg)
+	return nil
+}
+
+// rebootTalos stops machined and boots the node again; wipe empties
+// EPHEMERAL (/var) and STATE first, as a reset does.
+func (l *Lab) rebootTalos(ctx context.Context, n *Node, wipe bool) error {
+	if err := n.Talos.Stop(talosnode.StopGrace); err != nil {
+		return err
+	}
+	if wipe {
+		if err := n.Talos.Wipe(); err != nil {
+			return err
+		}
+	}
+	if err := n.Talos.Boot(); err != nil {
+		return err
+	}
+	if err := l.saveState(); err != nil {
+		return err
+	}
+	c, err := l.TalosClient(ctx, n.Name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
+}
+
+// stopTalos stops every node in parallel.
+func (l *Lab) stopTalos() error {
+	if l.cgroupRoot == "" {
+		return nil
+	}
+	errc := make(chan error, len(l.Nodes))
+	for _, n := range l.Nodes {
+		go func(n *Node) {
+			if n.Talos == nil {
+				errc <- nil
+				return
+			}
+			errc <- n.Talos.Stop(talosnode.StopGrace)
+		}(n)
+	}
+	var first error
+	for range l.Nodes {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := talosnode.RemoveCgroup(filepath.Join(l.cgroupRoot, l.cgroupName()), 10*time.Second); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+// TalosService is a service as Talos reports it (`talosctl service NAME`).
+type TalosService struct {
+	ID      string   `json:"id"`
+	State   string   `json:"state"`
+	Healthy bool     `json:"healthy"`
+	Health  string   `json:"health,omitempty"`
+	Events  []string `json:"events,omitempty"` // "State: message", oldest first
+}
+
+// ServiceInfo asks a node's Talos about a service (ext-tailscale for the
+// extension).
+func (l *Lab) ServiceInfo(ctx context.Context, node, id string) (*TalosService, error) {
+	c, err := l.TalosClient(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	infos, err := c.ServiceInfo(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: service %s: %w", node, id, err)
+	}
+	if len(infos) == 0 || infos[0].Service == nil {
+		return nil, fmt.Errorf("node %s: no service %s", node, id)
+	}
+	si := infos[0].Service
+	out := &TalosService{ID: si.Id, State: si.State}
+	if h := si.Health; h != nil {
+		out.Healthy, out.Health = h.Healthy, h.LastMessage
+	}
+	if si.Events != nil {
+		for _, e := range si.Events.Events {
+			out.Events = append(out.Events, e.State+": "+e.Msg)
+		}
+	}
+	return out, nil
+}
+
+// talosServiceState is ext-tailscale's state in the shape of the
+// emulated runtime's: starts are the "Running" events Talos kept.
+func (l *Lab) talosServiceState(ctx context.Context, n *Node) ServiceState {
+	st := ServiceState{State: "Unknown", PID: n.Talos.Proc().PID}
+	si, err := l.ServiceInfo(ctx, n.Name, "ext-"+l.svcSpec.Name)
+	if err != nil {
+		st.LastExit = err.Error()
+		return st
+	}
+	st.State = si.State
+	for _, e := range si.Events {
+		if len(e) >= 8 && e[:8] == "Running:" {
+			st.Starts++
+		}
+	}
+	return st
+}
