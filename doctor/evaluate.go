@@ -115,12 +115,19 @@ func tailscaleExt(ev *Evidence) (string, bool) {
 	return "", false
 }
 
+// containerPlatform is Talos in a container: no system extension images,
+// no installer; the container provides the extension services.
+const containerPlatform = "container"
+
 func checkExtension(ev *Evidence) Check {
 	if ev.ExtensionsErr != nil {
 		return unknown(IDExtension, ev.ExtensionsErr, "ExtensionStatuses")
 	}
 	if v, ok := tailscaleExt(ev); ok {
 		return Check{ID: IDExtension, Status: OK, Message: "siderolabs/tailscale " + v + " is installed"}
+	}
+	if ev.Platform == containerPlatform && ev.Service != nil {
+		return Check{ID: IDExtension, Status: OK, Message: "container platform: " + ServiceID + " is provided by the container (no system extension image to list)"}
 	}
 	return Check{ID: IDExtension, Status: Fail,
 		Message: fmt.Sprintf("the tailscale extension is not installed (%d other extension(s))", len(ev.Extensions)),
@@ -134,6 +141,9 @@ func checkUpgradeSafe(ev *Evidence, m *rules.Config) Check {
 	running := ""
 	if ev.Schematic != nil {
 		running = ev.Schematic.SchematicID
+	}
+	if ev.Platform == containerPlatform {
+		return Check{ID: IDUpgradeSafe, Status: OK, Message: "container platform: Talos is not installed or upgraded in place, the container image is replaced"}
 	}
 	in := m.Install
 	fix := fmt.Sprintf("set machine.install.image to the factory installer of a schematic with siderolabs/tailscale (tailos schematic urls --id %s --talos %s), and upgrade with talosctl -n %s upgrade --image that image", orID(running), orVersion(ev.TalosVersion), ev.Node)

@@ -42,6 +42,9 @@ func Gather(ctx context.Context, c *client.Client, node string) (*Evidence, erro
 	if hs, err := talosapi.Get[*network.HostnameStatus](ctx, c, network.HostnameID); err == nil {
 		ev.Hostname = hs.TypedSpec().Hostname
 	}
+	if pm, err := talosapi.Get[*runtime.PlatformMetadata](ctx, c, runtime.PlatformMetadataID); err == nil {
+		ev.Platform = pm.TypedSpec().Platform
+	}
 	if exts, err := talosapi.List[*runtime.ExtensionStatus](ctx, c); err != nil {
 		ev.ExtensionsErr = err
 	} else {

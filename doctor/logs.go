@@ -94,10 +94,22 @@ var logCauses = []logCause{
 	},
 }
 
+// runningLine is tailscaled reaching Running (ipn/ipnlocal/local.go
+// "Switching ipn state %v -> %v"): what came before it was overcome, as the
+// NeedsLogin every first login passes through.
+var runningLine = regexp.MustCompile(`Switching ipn state \S+ -> Running\b`)
+
 // ClassifyLog names the causes of failure in ext-tailscale's log, in order
-// of precedence, each once with the last line that shows it. Lines are
-// masked: a key in an echoed command line is cut to its prefix.
+// of precedence, each once with the last line that shows it. Only lines
+// after tailscaled last reached Running count. Lines are masked: a key in
+// an echoed command line is cut to its prefix.
 func ClassifyLog(lines []string) []Cause {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if runningLine.MatchString(lines[i]) {
+			lines = lines[i+1:]
+			break
+		}
+	}
 	last := make([]string, len(logCauses))
 	for _, l := range lines {
 		for i, c := range logCauses {

@@ -119,6 +119,25 @@ func TestClassifyLog(t *testing.T) {
 			want: []string{"authkey-expired", "needs-login"},
 		},
 		{
+			name:   "the NeedsLogin of a first login is overcome by Running",
+			source: "ipn/ipnlocal/local.go, a fresh node with a valid key",
+			lines: []string{
+				"Switching ipn state NoState -> NeedsLogin (WantRunning=true, nm=false)",
+				"Switching ipn state NeedsLogin -> Starting (WantRunning=true, nm=true)",
+				"Switching ipn state Starting -> Running (WantRunning=true, nm=true)",
+			},
+			want: nil,
+		},
+		{
+			name:   "a failure after Running counts",
+			source: "cmd/containerboot/main.go",
+			lines: []string{
+				"Switching ipn state Starting -> Running (WantRunning=true, nm=true)",
+				`boot: 2026/12/01 10:00:01 tailscaled left running state (now in state "NeedsLogin"), exiting`,
+			},
+			want: []string{"needs-login", "left-running"},
+		},
+		{
 			name:   "healthy start",
 			source: "cmd/containerboot/main.go, ipn/ipnlocal/local.go",
 			lines: []string{
