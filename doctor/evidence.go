@@ -20,8 +20,8 @@ type Evidence struct {
 	Hostname     string
 	TalosVersion string
 	// Platform is Talos's platform (metal, aws, container, ...), "" unknown.
-	Platform string
-	VersionErr   error
+	Platform   string
+	VersionErr error
 
 	Extensions    []runtime.ExtensionStatusSpec
 	ExtensionsErr error

@@ -18,11 +18,24 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/tailnet"
 )
 
 func TestMain(m *testing.M) {
 	// The lab re-executes this binary as a node's container init.
+	if lab.IsReaper() {
+		if err := lab.RunReaper(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if talosnode.IsInit() {
+		err := talosnode.RunInit()
+		fmt.Fprintln(os.Stderr, "node init:", err)
+		os.Exit(127)
+	}
 	if lab.IsContainerInit() {
 		err := lab.RunContainerInit()
 		fmt.Fprintln(os.Stderr, "container init:", err)
