@@ -428,4 +428,24 @@ func TestE2EFleetThroughOneEndpoint(t *testing.T) {
 			}
 		}
 	}
+
+	// Partial results: entries apid cannot reach or resolve get one clear
+	// line each; the reachable node is still checked in full.
+	bad := []string{tl.nodes[0], "198.18.0.250", "nosuchnode"}
+	rep, _ = doctor.Run(ctx, c, bad, doctor.Options{Expect: doctor.ExpectFromPlan(tl.Plan), NodeTimeout: 20 * time.Second})
+	if !rep.Reachable() || rep.Nodes[0].Error != "" || len(rep.Nodes[0].Checks) < 10 {
+		t.Errorf("reachable node: %+v", rep.Nodes[0])
+	}
+	if !strings.Contains(rep.Nodes[2].Error, "does not resolve") {
+		t.Errorf("nosuchnode: %q, want it to say the name does not resolve", rep.Nodes[2].Error)
+	}
+	for _, n := range rep.Nodes[1:] {
+		t.Logf("%s: %s", n.Node, n.Error)
+		if n.Error == "" || strings.Contains(n.Error, "\n") || strings.Contains(n.Error, "goroutine") {
+			t.Errorf("%s: error %q, want one line", n.Node, n.Error)
+		}
+	}
+	if rep.Summary.Unreachable != 2 {
+		t.Errorf("summary %+v, want 2 unreachable", rep.Summary)
+	}
 }

@@ -71,10 +71,10 @@ func Explain(err error) string {
 		return "TLS: certificate expired (renew the talosconfig with talosctl config new, or check the node's clock): " + lastPart(msg)
 	case strings.Contains(low, "bad certificate"):
 		return "TLS: the node rejected the client certificate (expired, or issued by another cluster's CA): " + lastPart(msg)
+	case strings.Contains(low, "no such host"), strings.Contains(low, "lookup error"), strings.Contains(low, "lookup ") && strings.Contains(low, ":53"):
+		return "unreachable: the node name does not resolve (apid or the client looks it up): " + lastPart(msg)
 	case strings.Contains(low, "connection refused"):
 		return "unreachable: connection refused (is apid listening on port 50000?): " + lastPart(msg)
-	case strings.Contains(low, "no such host"):
-		return "unreachable: name does not resolve: " + lastPart(msg)
 	case strings.Contains(low, "i/o timeout"), strings.Contains(low, "deadline exceeded"), strings.Contains(low, "no route to host"), strings.Contains(low, "network is unreachable"):
 		return "unreachable: " + lastPart(msg)
 	case status.Code(err) == codes.PermissionDenied:

@@ -129,8 +129,10 @@ func TestExplain(t *testing.T) {
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 198.18.0.99:50000: connect: connection refused"`), "unreachable: connection refused"},
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`), "not signed by the talosconfig's CA"},
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: remote error: tls: expired certificate"`), "certificate expired"},
-		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp: lookup nosuchnode: no such host"`), "name does not resolve"},
+		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp: lookup nosuchnode: no such host"`), "does not resolve"},
 		{status.Error(codes.PermissionDenied, "not authorized"), "needs os:admin"},
+		// apid cannot resolve a -n name: its DNS answer is a refusal, not apid's port.
+		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dns: A record lookup error: lookup nosuchnode on 198.18.0.1:53: read udp 198.18.0.11:43052->198.18.0.1:53: read: connection refused"`), "does not resolve"},
 	}
 	for _, tt := range tests {
 		got := Explain(tt.err)
