@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/tailos/tailos/internal/userfile"
 )
 
 // RefKind says where a secret lives.
@@ -63,7 +64,7 @@ func (r SecretRef) Resolve(lookupEnv func(string) (string, bool)) (string, error
 		}
 		return strings.TrimSpace(v), nil
 	case RefFile:
-		b, err := os.ReadFile(r.Value)
+		b, err := userfile.Read(r.Value, userfile.SecretLimit)
 		if err != nil {
 			return "", fmt.Errorf("reading auth file: %w", err)
 		}

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/gen"
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/render"
 	"github.com/tailos/tailos/spec"
 )
@@ -67,7 +67,7 @@ func runGen(f *Factory, opts *GenOptions) error {
 	}
 	var bases []gen.BaseConfig
 	for _, b := range opts.BaseFiles {
-		data, err := os.ReadFile(b)
+		data, err := userfile.Read(b, userfile.ConfigLimit)
 		if err != nil {
 			return BadInput(err)
 		}
