@@ -38,6 +38,7 @@ func (s *Spec) validate() error {
 	v.cluster()
 	v.tailnet()
 	v.nodes()
+	v.safety()
 	slices.SortStableFunc(v.errs, func(a, b *Error) int { return a.Line - b.Line })
 	return v.errs.err()
 }
