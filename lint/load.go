@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -49,6 +51,10 @@ type Unit struct {
 	// fields they are rendered from ("machine.install.image" → the line of
 	// talosImageURL or schematic).
 	Lines map[string]int
+	// Skipped says which parts of the input could not be applied (a
+	// talhelper patch that is missing or does not decode): the unit was
+	// checked without them.
+	Skipped []string
 }
 
 // InputError is bad input: it names the file (and line when known).
@@ -124,9 +130,9 @@ func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
 	var sources []Source
 	var all []byte
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := userfile.Read(f, userfile.ConfigLimit)
 		if err != nil {
-			return Unit{}, nil, &InputError{File: f, Err: errors.Unwrap(err)}
+			return Unit{}, nil, &InputError{File: f, Err: userfile.Cause(err)}
 		}
 		p, err := configpatcher.LoadPatch(data)
 		if err != nil {
@@ -179,6 +185,79 @@ func expand(paths []string) ([]string, error) {
 	return files, nil
 }
 
+// PathsResult is what LoadPathsContext made of every input file.
+type PathsResult struct {
+	Units []Unit
+	// Failed are the files (or paths) that could not be checked at all.
+	Failed []*InputError
+	// Ignored are files met in a directory that are not Talos input (an
+	// Image Factory schematic, as gen writes next to its patches).
+	Ignored []*InputError
+}
+
+// LoadPathsContext loads every path like LoadPaths, but a file that fails
+// does not stop the others: it is listed in Failed. ctx is checked between
+// files, so a long run stops when it is cancelled.
+func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsResult, error) {
+	var res PathsResult
+	for _, p := range paths {
+		files, err := expand([]string{p})
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				ie = &InputError{File: p, Err: err}
+			}
+			res.Failed = append(res.Failed, ie)
+			continue
+		}
+		if len(files) == 0 {
+			res.Failed = append(res.Failed, &InputError{File: p, Err: errors.New("no *.yaml or *.yml files")})
+			continue
+		}
+		walked := len(files) > 1 || files[0] != p
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return res, context.Cause(ctx)
+			}
+			data, err := userfile.Read(f, userfile.ConfigLimit)
+			if err != nil {
+				res.Failed = append(res.Failed, &InputError{File: f, Err: userfile.Cause(err)})
+				continue
+			}
+			if walked && isSchematic(data) {
+				res.Ignored = append(res.Ignored, &InputError{File: f, Err: errors.New("an Image Factory schematic, not a Talos config")})
+				continue
+			}
+			us, err := l.Load(f, data)
+			if err != nil {
+				var ie *InputError
+				if !errors.As(err, &ie) {
+					ie = &InputError{File: f, Err: err}
+				}
+				res.Failed = append(res.Failed, ie)
+				continue
+			}
+			res.Units = append(res.Units, us...)
+		}
+	}
+	return res, nil
+}
+
+// isSchematic reports whether data is an Image Factory schematic: one
+// mapping whose keys are only the schematic's own.
+func isSchematic(data []byte) bool {
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil || len(m) == 0 {
+		return false
+	}
+	for k := range m {
+		if k != "customization" && k != "overlay" {
+			return false
+		}
+	}
+	return true
+}
+
 // LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
 // loads every file.
 func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
@@ -188,9 +267,9 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 	}
 	var units []Unit
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := userfile.Read(f, userfile.ConfigLimit)
 		if err != nil {
-			return nil, &InputError{File: f, Err: errors.Unwrap(err)}
+			return nil, &InputError{File: f, Err: userfile.Cause(err)}
 		}
 		us, err := l.Load(f, data)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/internal/iostreams"
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/render"
 	"github.com/tailos/tailos/report"
@@ -55,7 +56,13 @@ The deployment mode (management or cluster-network) is inferred from kubelet
 validSubnets and etcd advertisedSubnets unless --mode is given; rules that
 invert between the modes follow it.
 
-Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
+Each input is reported with a status: checked, partial (a talhelper patch
+could not be applied), unchecked (the file could not be loaded; the other
+files are still checked) or ignored (an Image Factory schematic met in a
+directory).
+
+Exit status: 0 no error findings, 1 error findings, 2 bad input or usage, or
+an input that could not be checked (in full).`,
 		Example: `  tailos check controlplane.yaml
   tailos check --base controlplane.yaml patches/
   tailos check -o sarif talconfig.yaml > tailos.sarif
@@ -69,7 +76,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return checkRun(opts)
+			return checkRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -87,7 +94,7 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 	return cmd
 }
 
-func checkRun(opts *CheckOptions) error {
+func checkRun(ctx context.Context, opts *CheckOptions) error {
 	if opts.Explain != "" {
 		r, ok := rules.Lookup(opts.Explain)
 		if !ok {
@@ -118,7 +125,11 @@ func checkRun(opts *CheckOptions) error {
 	lookup := storeLookup(opts)
 	var base config.Provider
 	if opts.Base != "" {
-		base, err = configloader.NewFromFile(opts.Base)
+		data, err := userfile.Read(opts.Base, userfile.ConfigLimit)
+		if err != nil {
+			return BadInput(fmt.Errorf("check --base: %w", err))
+		}
+		base, err = configloader.NewFromBytes(data)
 		if err != nil {
 			return BadInput(fmt.Errorf("check --base %s: %s", opts.Base, rules.Mask(err.Error())))
 		}
@@ -148,12 +159,23 @@ func checkRun(opts *CheckOptions) error {
 	}
 	var units []lint.Unit
 	var sources []lint.Source
+	var unchecked []report.Input
 	if opts.Merge {
 		var u lint.Unit
 		u, sources, err = loader.LoadMerged(opts.Paths)
 		units = []lint.Unit{u}
 	} else {
-		units, err = loader.LoadPaths(opts.Paths)
+		// Every file gets a result: one that cannot be loaded is reported
+		// as not checked, and the others are still checked.
+		var res lint.PathsResult
+		res, err = loader.LoadPathsContext(ctx, opts.Paths)
+		units = res.Units
+		for _, f := range res.Failed {
+			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusUnchecked, Problems: []string{clip(rules.Mask(f.Err.Error()))}})
+		}
+		for _, f := range res.Ignored {
+			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusIgnored, Problems: []string{f.Err.Error()}})
+		}
 	}
 	if err != nil {
 		// Loader errors can quote the input; keys stay masked.
@@ -165,6 +187,9 @@ func checkRun(opts *CheckOptions) error {
 	models := make([]*rules.Config, len(units))
 	perUnit := make([][]rules.Finding, len(units))
 	for i, u := range units {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
 		schematics := known
 		if len(u.Schematics) > 0 {
 			schematics = merge(known, u.Schematics)
@@ -176,6 +201,12 @@ func checkRun(opts *CheckOptions) error {
 		})
 		models[i] = m
 		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
+		if len(u.Skipped) > 0 {
+			in.Status = report.StatusPartial
+			for _, s := range u.Skipped {
+				in.Problems = append(in.Problems, clip(rules.Mask(s)))
+			}
+		}
 		if sources != nil {
 			perUnit[i] = lint.CheckSources(m, sources)
 			for _, s := range sources {
@@ -223,7 +254,7 @@ func checkRun(opts *CheckOptions) error {
 	for i, n := range loader.Notes {
 		notes[i] = rules.Mask(n)
 	}
-	rep := report.New(findings, inputs, notes)
+	rep := report.New(findings, append(inputs, unchecked...), notes)
 
 	if opts.Fix != "" {
 		if err := writeFix(opts, fixes); err != nil {
@@ -241,10 +272,33 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return fmt.Errorf("check: writing report: %w", err)
 	}
+	if rep.Incomplete() {
+		// Could not check is not clean: it outranks findings.
+		return &ExitError{Code: ExitBadInput, Err: incomplete(rep.Inputs)}
+	}
 	if rep.Summary.Errors > 0 {
 		return Findings()
 	}
 	return nil
+}
+
+// incomplete names every input that was not checked in full.
+func incomplete(inputs []report.Input) error {
+	var lines []string
+	for _, in := range inputs {
+		if in.Status != report.StatusUnchecked && in.Status != report.StatusPartial {
+			continue
+		}
+		head := in.File
+		if in.Node != "" {
+			head += " (node " + in.Node + ")"
+		}
+		if in.Status == report.StatusPartial {
+			head += ": checked in part, without"
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", head, strings.Join(in.Problems, "; ")))
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // writeFix writes the fix patch atomically (0600: it can carry the
@@ -270,7 +324,7 @@ func writeFix(opts *CheckOptions, fixes [][]byte) error {
 func loadSchematics(files []string) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := userfile.Read(f, userfile.ConfigLimit)
 		if err != nil {
 			return nil, fmt.Errorf("check --schematic: %w", err)
 		}
