@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/tailos/tailos/report"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
+	"github.com/tailos/tailos/secret"
 )
 
 // CheckOptions are the flags and arguments of `tailos check`.
@@ -257,6 +259,9 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	rep := report.New(findings, append(inputs, unchecked...), notes)
 
 	if opts.Fix != "" {
+		for i := range fixes {
+			fixes[i] = unresolve(fixes[i], loader.Env)
+		}
 		if err := writeFix(opts, fixes); err != nil {
 			return err
 		}
@@ -281,6 +286,26 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	}
 	return nil
 }
+
+// unresolve puts the ${VAR} placeholders back where --env filled in a
+// credential: the fix patch belongs next to the templated input, and must
+// not carry the key the --env file holds.
+func unresolve(fix []byte, env map[string]string) []byte {
+	keys := make([]string, 0, len(env))
+	for k, v := range env {
+		if len(v) >= 8 && (secret.Kind(v) != "" || secretName.MatchString(k)) {
+			keys = append(keys, k)
+		}
+	}
+	// Longest value first, so a value inside another is not cut in two.
+	slices.SortFunc(keys, func(a, b string) int { return len(env[b]) - len(env[a]) })
+	for _, k := range keys {
+		fix = bytes.ReplaceAll(fix, []byte(env[k]), []byte("${"+k+"}"))
+	}
+	return fix
+}
+
+var secretName = regexp.MustCompile(`(?i)(KEY|SECRET|TOKEN|PASSWORD)`)
 
 // incomplete names every input that was not checked in full.
 func incomplete(inputs []report.Input) error {
