@@ -14,7 +14,8 @@ import (
 
 // Main runs the command line and returns the exit code; errors go to stderr.
 // SIGINT and SIGTERM cancel the command's context: every long loop and
-// blocking read returns, and the exit code is 128 + the signal's number.
+// blocking read returns, and the exit code is 128 + the signal's number; a
+// second signal exits at once.
 func Main(f *Factory, args []string) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -25,6 +26,10 @@ func Main(f *Factory, args []string) int {
 		select {
 		case s := <-sigs:
 			cancel(&interrupted{s.(syscall.Signal)})
+			// A second signal does not wait for the command to wind down.
+			s = <-sigs
+			fmt.Fprintf(f.IO.ErrOut, "Error: interrupted by %s again\n", signalName(s.(syscall.Signal)))
+			os.Exit(128 + int(s.(syscall.Signal)))
 		case <-ctx.Done():
 		}
 	}()
