@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tailos/tailos/internal/userfile"
+	"github.com/tailos/tailos/secret"
 )
 
 // RefKind says where a secret lives.
@@ -47,9 +48,10 @@ func (r SecretRef) Placeholder() string {
 func (r SecretRef) String() string {
 	switch r.Kind {
 	case RefEnv:
-		return "env:" + r.Value
+		// A key put where the variable name belongs is still a key.
+		return secret.Mask("env:" + r.Value)
 	case RefFile:
-		return "file:" + r.Value
+		return secret.Mask("file:" + r.Value)
 	}
 	return "(inline secret)"
 }
