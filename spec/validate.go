@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tailos/tailos/mtu"
+	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -201,8 +202,14 @@ func (v *validator) auth() {
 	path := []any{"tailnet", "auth", key}
 	switch ref := ParseSecretRef(val); ref.Kind {
 	case RefEnv:
-		if !envNameRe.MatchString(ref.Value) {
-			v.add(fmt.Sprintf("env:%s is not an environment variable name", ref.Value), path...)
+		switch {
+		case envNameRe.MatchString(ref.Value):
+		case secret.Mask(ref.Value) != ref.Value:
+			// A key pasted where the name belongs: never echoed, not even
+			// the part a folded line would leave after masking.
+			v.add("env: holds a credential, not a variable name; export the key and reference it, e.g. env:TS_AUTHKEY", path...)
+		default:
+			v.add(fmt.Sprintf("env:%s is not an environment variable name", clipValue(ref.Value)), path...)
 		}
 	case RefFile:
 		if ref.Value == "" {
