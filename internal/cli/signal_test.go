@@ -17,7 +17,7 @@ import (
 const runMainEnv = "TAILOS_TEST_RUN_MAIN"
 
 // startTailos starts the test binary as tailos with args in dir.
-func startTailos(t *testing.T, dir string, stdin *os.File, args ...string) (*exec.Cmd, *strings.Builder) {
+func startTailos(t testing.TB, dir string, stdin *os.File, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
@@ -40,7 +40,7 @@ func startTailos(t *testing.T, dir string, stdin *os.File, args ...string) (*exe
 
 // waitExit waits for cmd; a process that ignores the signal fails the
 // test instead of hanging it.
-func waitExit(t *testing.T, cmd *exec.Cmd) (int, time.Duration) {
+func waitExit(t testing.TB, cmd *exec.Cmd) (int, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	done := make(chan error, 1)
@@ -64,23 +64,7 @@ func TestSignalsStopLongWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts tailos processes; skipped with -short")
 	}
-	dir := t.TempDir()
-	// Enough input that checking it takes far longer than the wait before
-	// the signal: 60 links to one 3 MiB patch (about half a second each).
-	var b strings.Builder
-	b.WriteString("machine:\n  certSANs:\n")
-	for i := 0; b.Len() < 3<<20; i++ {
-		fmt.Fprintf(&b, "    - host%d.example.com\n", i)
-	}
-	first := filepath.Join(dir, "p00.yaml")
-	if err := os.WriteFile(first, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i < 60; i++ {
-		if err := os.Link(first, filepath.Join(dir, fmt.Sprintf("p%02d.yaml", i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := longCheckDir(t)
 	// A pipe nobody writes to, as stdin.
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -130,4 +114,45 @@ func exited(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] == 'Z'
+}
+
+// longCheckDir holds enough input that checking it takes far longer than
+// the wait before a signal: 60 links to one 3 MiB patch.
+func longCheckDir(t testing.TB) string {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("machine:\n  certSANs:\n")
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, "    - host%d.example.com\n", i)
+	}
+	first := filepath.Join(dir, "p00.yaml")
+	if err := os.WriteFile(first, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 60; i++ {
+		if err := os.Link(first, filepath.Join(dir, fmt.Sprintf("p%02d.yaml", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkCheckSIGTERMToExit measures how long a long check takes to exit
+// after SIGTERM (reported as ms-to-exit): at most one file's work.
+func BenchmarkCheckSIGTERMToExit(b *testing.B) {
+	dir := longCheckDir(b)
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		cmd, _ := startTailos(b, dir, nil, "check", ".")
+		time.Sleep(time.Second)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			b.Fatal(err)
+		}
+		code, took := waitExit(b, cmd)
+		if code != 143 {
+			b.Fatalf("exit %d, want 143", code)
+		}
+		total += took
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-exit")
 }
