@@ -111,6 +111,14 @@ func TestCrossNode(t *testing.T) {
 		{"peer advertises another LAN", []string{
 			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--accept-routes"),
 			node("b", "192.168.2.11", "TS_ROUTES=192.168.2.0/24"),
+		}, map[string][]string{"TS106": {"a"}}},
+		{"accept-routes, nothing in the input advertises the LAN", []string{
+			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--accept-routes --advertise-tags=tag:talos"),
+			node("b", "192.168.1.11"),
+		}, map[string][]string{"TS106": {"a"}}},
+		{"no node accepts routes", []string{
+			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--advertise-tags=tag:talos"),
+			node("b", "192.168.1.11", "TS_ROUTES=192.168.1.0/24"),
 		}, map[string][]string{}},
 	}
 	l := lint.NewLoader(nil)

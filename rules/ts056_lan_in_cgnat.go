@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// LANInCGNAT returns the node's static LAN addresses inside 100.64.0.0/10,
+// the range Tailscale assigns tailnet addresses from.
+func LANInCGNAT(c *Config) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range c.Addresses {
+		if TailnetV4.Contains(a.Addr()) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+var _ = register(&Rule{
+	ID:       "TS056",
+	Title:    "the node's LAN is inside 100.64.0.0/10 (CGNAT space)",
+	Severity: Warning,
+	Topic:    TopicNodeIP,
+	Why: "Some providers and homelabs number the physical network from CGNAT space. tailscaled installs a netfilter " +
+		"rule that drops packets from 100.64.0.0/10 arriving on any interface but tailscale0 (spoofing " +
+		"protection), so LAN peers in that range — other nodes, etcd, the kubelet's clients — are cut off once " +
+		"Tailscale starts. Since Tailscale 1.98 the tailnet policy can grant the node attribute " +
+		"disable-linux-cgnat-drop-rule, which turns that drop into a return. Filters written against " +
+		"100.64.0.0/10 (kubelet validSubnets, KubeSpan endpoints) also cannot tell such a LAN from the tailnet.",
+	Sources: []string{
+		"tailscale/tailscale v1.96.5 util/linuxfw/iptables_runner.go AddBase (ts-input: ! -i tailscale0 -s 100.64.0.0/10 -j DROP)",
+		"tailscale/tailscale v1.102.3 tailcfg/nodecap/nodecap.go NodeAttrDisableLinuxCGNATDropRule and wgengine/router/osrouter/router_linux.go (6301a6ce4, since 1.98)",
+		"../shared/research/field-2026-12.md §2 (the disable-linux-cgnat-drop-rule node attribute)",
+	},
+	Fix: "Grant the nodes the disable-linux-cgnat-drop-rule attribute in the tailnet policy " +
+		"(\"nodeAttrs\": [{\"target\": [\"tag:talos\"], \"attr\": [\"disable-linux-cgnat-drop-rule\"]}]; `tailos gen` emits it " +
+		"when the spec's LAN is in that range) and run Talos ≥ 1.14 (Tailscale ≥ 1.98); pin kubelet and etcd to the " +
+		"exact LAN prefix, never to 100.64.0.0/10.",
+	Check: func(c *Config) []Result {
+		if c.Tailscale == nil {
+			return nil
+		}
+		lan := LANInCGNAT(c)
+		if len(lan) == 0 {
+			return nil
+		}
+		if mode, _ := c.Tailscale.ExtraArgs().Find("netfilter-mode"); mode.Value == "off" {
+			return nil // no tailscale netfilter rules, no drop
+		}
+		msg := fmt.Sprintf("the node's address %s is in 100.64.0.0/10: tailscaled drops LAN traffic from that range unless the tailnet policy grants disable-linux-cgnat-drop-rule (Tailscale ≥ 1.98)", lan[0])
+		if c.TalosVersion != "" && c.TalosBefore(1, 14) {
+			return []Result{{
+				Severity: sev(Error),
+				Message:  fmt.Sprintf("the node's address %s is in 100.64.0.0/10 and the Talos %s extension bundles Tailscale %s, older than the disable-linux-cgnat-drop-rule attribute (1.98): tailscaled drops LAN traffic from that range", lan[0], c.TalosVersion, BundledTailscale(c)),
+				At:       Loc{Doc: DocTailscaleESC},
+			}}
+		}
+		return []Result{{Message: msg, At: Loc{Doc: DocTailscaleESC}}}
+	},
+})
