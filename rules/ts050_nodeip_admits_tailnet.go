@@ -33,6 +33,9 @@ func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
 	if !f.admits(TailnetV4) {
 		return nil
 	}
+	if _, ok := cgnatPin(s.Values); ok {
+		return nil // pinned to a LAN numbered from CGNAT space: TS056
+	}
 	field := "validSubnets"
 	if what != "kubelet node IP" {
 		field = "advertisedSubnets"

@@ -17,6 +17,38 @@ func LANInCGNAT(c *Config) []netip.Prefix {
 	return out
 }
 
+// cgnatLANs are the CGNAT-space networks the node's LAN is known to use:
+// its static addresses there and, in management mode, the kubelet and etcd
+// pins that lie strictly inside 100.64.0.0/10 (a /16 or narrower is a LAN
+// numbering, not the tailnet).
+func cgnatLANs(c *Config) []netip.Prefix {
+	out := LANInCGNAT(c)
+	if c.Mode != ModeManagement {
+		return out
+	}
+	for _, s := range []Subnets{c.NodeIP, c.Etcd} {
+		if p, ok := cgnatPin(s.Values); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cgnatPin reports whether every positive entry of a subnet list is a
+// narrow network inside 100.64.0.0/10, and returns the first.
+func cgnatPin(values []string) (netip.Prefix, bool) {
+	f := parseFilter(values)
+	if len(f.pos) == 0 {
+		return netip.Prefix{}, false
+	}
+	for _, p := range f.pos {
+		if !p.Addr().Is4() || p.Bits() < 16 || !TailnetV4.Contains(p.Addr()) {
+			return netip.Prefix{}, false
+		}
+	}
+	return f.pos[0], true
+}
+
 var _ = register(&Rule{
 	ID:       "TS056",
 	Title:    "the node's LAN is inside 100.64.0.0/10 (CGNAT space)",
@@ -41,18 +73,18 @@ var _ = register(&Rule{
 		if c.Tailscale == nil {
 			return nil
 		}
-		lan := LANInCGNAT(c)
+		lan := cgnatLANs(c)
 		if len(lan) == 0 {
 			return nil
 		}
 		if mode, _ := c.Tailscale.ExtraArgs().Find("netfilter-mode"); mode.Value == "off" {
 			return nil // no tailscale netfilter rules, no drop
 		}
-		msg := fmt.Sprintf("the node's address %s is in 100.64.0.0/10: tailscaled drops LAN traffic from that range unless the tailnet policy grants disable-linux-cgnat-drop-rule (Tailscale ≥ 1.98)", lan[0])
+		msg := fmt.Sprintf("the node's LAN %s is in 100.64.0.0/10: tailscaled drops LAN traffic from that range unless the tailnet policy grants disable-linux-cgnat-drop-rule (Tailscale ≥ 1.98)", lan[0])
 		if c.TalosVersion != "" && c.TalosBefore(1, 14) {
 			return []Result{{
 				Severity: sev(Error),
-				Message:  fmt.Sprintf("the node's address %s is in 100.64.0.0/10 and the Talos %s extension bundles Tailscale %s, older than the disable-linux-cgnat-drop-rule attribute (1.98): tailscaled drops LAN traffic from that range", lan[0], c.TalosVersion, BundledTailscale(c)),
+				Message:  fmt.Sprintf("the node's LAN %s is in 100.64.0.0/10 and the Talos %s extension bundles Tailscale %s, older than the disable-linux-cgnat-drop-rule attribute (1.98): tailscaled drops LAN traffic from that range", lan[0], c.TalosVersion, BundledTailscale(c)),
 				At:       Loc{Doc: DocTailscaleESC},
 			}}
 		}

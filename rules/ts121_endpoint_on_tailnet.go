@@ -38,7 +38,7 @@ var _ = register(&Rule{
 			onTailnet = true
 		}
 		if a, err := netip.ParseAddr(host); err == nil && (TailnetV4.Contains(a) || TailnetV6.Contains(a)) {
-			onTailnet = len(LANInCGNAT(c)) == 0 || !lanContains(c, a)
+			onTailnet = !lanContains(c, a)
 		}
 		if !onTailnet {
 			return nil
@@ -55,9 +55,9 @@ var _ = register(&Rule{
 	},
 })
 
-// lanContains reports whether a is on one of the node's static networks.
+// lanContains reports whether a is on one of the node's CGNAT-space LANs.
 func lanContains(c *Config, a netip.Addr) bool {
-	for _, p := range c.Addresses {
+	for _, p := range cgnatLANs(c) {
 		if p.Masked().Contains(a) {
 			return true
 		}

@@ -100,7 +100,13 @@ func (v *validator) cluster() {
 			if !ok {
 				continue
 			}
-			if p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6) {
+			switch {
+			case list.key == "lanSubnets" && cgnatLAN(p) && c.Mode != ModeClusterNetwork:
+				// A physical network numbered from CGNAT space: the policy
+				// grants disable-linux-cgnat-drop-rule (plan.Policy).
+			case list.key == "lanSubnets" && cgnatLAN(p):
+				v.add(fmt.Sprintf("%s is inside the tailnet range %s: in cluster-network mode kubelet and etcd, pinned to %s, could not tell the LAN from the tailnet", p, TailnetIPv4, TailnetIPv4), path...)
+			case p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6):
 				v.add(fmt.Sprintf("%s overlaps the tailnet range (%s, %s): tailscaled drops and reroutes that traffic", p, TailnetIPv4, TailnetIPv6), path...)
 			}
 			for _, o := range all {
@@ -111,6 +117,12 @@ func (v *validator) cluster() {
 			all = append(all, named{p, path})
 		}
 	}
+}
+
+// cgnatLAN reports whether p is a LAN numbered from CGNAT space: strictly
+// inside 100.64.0.0/10, so tailnet addresses outside it stay apart.
+func cgnatLAN(p netip.Prefix) bool {
+	return p.Addr().Is4() && p.Bits() > TailnetIPv4.Bits() && TailnetIPv4.Contains(p.Addr())
 }
 
 // prefix parses a CIDR and insists on the canonical form, as the tailscale
