@@ -246,7 +246,17 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		clean, invalid := stripInvalid(data, docs)
 		cfg, err := configloader.NewFromBytes(clean)
 		if unregistered(err) {
-			cfg, err = configloader.NewFromBytes(l.dropUnknown(file, clean))
+			clean = l.dropUnknown(file, clean)
+			cfg, err = configloader.NewFromBytes(clean)
+		}
+		for range 3 {
+			retry, dropped := dropTemplated(clean, err)
+			if retry == nil {
+				break
+			}
+			l.noteDropped(file, dropped)
+			clean = retry
+			cfg, err = configloader.NewFromBytes(clean)
 		}
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
@@ -313,7 +323,17 @@ func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, err
 	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if unregistered(err) {
-		p, err = configpatcher.LoadPatch(l.dropUnknown(file, clean))
+		clean = l.dropUnknown(file, clean)
+		p, err = configpatcher.LoadPatch(clean)
+	}
+	for range 3 {
+		retry, dropped := dropTemplated(clean, err)
+		if retry == nil {
+			break
+		}
+		l.noteDropped(file, dropped)
+		clean = retry
+		p, err = configpatcher.LoadPatch(clean)
 	}
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
@@ -381,5 +401,12 @@ func parseDocs(data []byte) ([]*yaml.Node, error) {
 		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 			docs = append(docs, n.Content[0])
 		}
+	}
+}
+
+// noteDropped says which templated fields were left out of the check.
+func (l *Loader) noteDropped(file string, paths []string) {
+	for _, p := range paths {
+		l.note(fmt.Sprintf("%s: %s holds an unresolved template value machinery cannot decode; checked without it", file, p))
 	}
 }
