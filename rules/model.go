@@ -228,6 +228,9 @@ type LoadFacts struct {
 	// Templated are environment keys whose value the input takes from a
 	// ${VAR} placeholder (filled in by --env): not written in the file.
 	Templated []string
+	// Tool is the configuration tool whose input this was rendered from
+	// (talhelper, topf, talstomize), "" for plain configs and patches.
+	Tool string
 }
 
 // InvalidField is a field Talos does not have, with its YAML value.

@@ -76,13 +76,14 @@ const (
 	TopicSecrets          Topic = "secrets"
 	TopicPort             Topic = "port"
 	TopicExposure         Topic = "exposure"
+	TopicTooling          Topic = "tooling"
 )
 
 // Topics lists the vocabulary in catalogue order.
 func Topics() []Topic {
 	return []Topic{TopicExtensionMissing, TopicUpgradeImage, TopicStatePersistence, TopicAuthKey,
 		TopicNodeIP, TopicEtcdAdvertise, TopicDNS, TopicMTU, TopicIPForwarding, TopicRoutes,
-		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure}
+		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure, TopicTooling}
 }
 
 // Rule is one trap: its documentation and the check that finds it.

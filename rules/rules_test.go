@@ -59,6 +59,8 @@ var cases = []ruleCase{
 		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n")},
 	{rule: "TS010", bad: docs(envWith(), "machine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.0\n"),
 		good: docs(envWith(), "machine:\n  install:\n    image: ${installer_url}\n")},
+	{rule: "TS005", bad: docs(envWith(), "machine:\n  install:\n    image: "+strings.Replace(tsInstaller, "v1.13.0", "v1.14.1", 1)+"\n"),
+		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n"), opts: lint.Options{Load: rules.LoadFacts{Tool: "talhelper"}}},
 	{rule: "TS010", bad: docs(envWith(), "apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n  image: ghcr.io/siderolabs/installer:v1.14.0\n"),
 		good: docs(envWith(), "apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n  image: "+tsInstaller+"\n")},
 	{rule: "TS011", bad: docs(envWith(), "machine:\n  install:\n    image: factory.talos.dev/installer/"+strings.Repeat("ab", 32)+":v1.13.0\n"),
@@ -165,6 +167,8 @@ var cases = []ruleCase{
 	{rule: "TS133", bad: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:1bad"), good: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:good-1")},
 	{rule: "TS133", bad: envWith("TS_EXTRA_ARGS=--advertise-tags=talos"), good: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:talos"), severity: "warning"},
 	{rule: "TS134", bad: envWith("TS_HOSTNAME=cp_1"), good: envWith("TS_HOSTNAME=cp-1")},
+	{rule: "TS135", bad: envWith("TS_HOSTNAME=cp-1", "TS_HOSTNAME=cp-2"), good: envWith("TS_HOSTNAME=cp-1")},
+	{rule: "TS135", bad: esc("TS_AUTHKEY=file:/var/lib/tailscale/k", "TS_AUTH_ONCE=true", "PORT=41641", "TS_AUTHKEY=file:/var/lib/tailscale/k"), good: envWith()},
 	{rule: "TS136", bad: envWith("TS_EXTRA_ARGS=--advertise-tags=tag:a"), good: envWith()},
 	{rule: "TS140", bad: docs(esc("TS_AUTHKEY=file:/var/lib/tailscale/k", "TS_AUTH_ONCE=true", "PORT=51820"), kubespanFiltered), good: docs(envWith(), kubespanFiltered)},
 	{rule: "TS140", bad: docs(envWith("TS_TAILSCALED_EXTRA_ARGS=--port=51820 --verbose=1"), kubespanFiltered), good: docs(envWith("TS_TAILSCALED_EXTRA_ARGS=--verbose=1"), kubespanFiltered)},
@@ -185,7 +189,11 @@ func check(t *testing.T, l *lint.Loader, name, src string, opts lint.Options) (*
 		t.Fatalf("%s: %d units", name, len(units))
 	}
 	u := units[0]
+	tool := opts.Load.Tool
 	opts.File, opts.Source, opts.Partial, opts.Role, opts.Load = name, u.Source, u.Partial, u.Role, u.Load
+	if tool != "" {
+		opts.Load.Tool = tool
+	}
 	if opts.Schematics == nil {
 		opts.Schematics = known
 	}
