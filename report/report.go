@@ -40,6 +40,8 @@ type Summary struct {
 	Warnings int `json:"warnings"`
 	Infos    int `json:"infos"`
 	Fixable  int `json:"fixable"`
+	// Suppressed findings are listed but counted nowhere else.
+	Suppressed int `json:"suppressed"`
 }
 
 // Report is everything a check run produced.
@@ -61,6 +63,10 @@ func New(findings []rules.Finding, inputs []Input, notes []string) Report {
 	}
 	r.Summary.Inputs = len(inputs)
 	for _, f := range r.Findings {
+		if f.Suppressed != nil {
+			r.Summary.Suppressed++
+			continue
+		}
 		switch f.Severity {
 		case rules.Error:
 			r.Summary.Errors++

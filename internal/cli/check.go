@@ -39,6 +39,15 @@ type CheckOptions struct {
 	EnvFiles      []string
 	Store         string
 	Merge         bool
+
+	// Linter configuration: rules to skip or bring back, severity
+	// overrides (ID=level), and the settings file (default: .tailos.yaml
+	// in the working directory or a parent).
+	Disable    []string
+	Enable     []string
+	Severities []string
+	Config     string
+	ListRules  bool
 }
 
 // NewCmdCheck builds `tailos check`.
@@ -60,11 +69,23 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
   tailos check --base controlplane.yaml patches/
   tailos check -o sarif talconfig.yaml > tailos.sarif
   tailos check --fix fix.yaml node.yaml; talosctl -n NODE patch machineconfig --patch @fix.yaml
-  tailos check --explain TS050`,
+  tailos check --explain TS050
+  tailos check --list-rules -o json
+  tailos check --disable TS141 --severity TS120=error configs/
+
+Inline suppressions: a comment "# tailos:ignore TS040 reason" on the
+finding's line or the comment lines above it silences that rule there; the
+finding is reported as suppressed (SARIF "suppressions") and does not count
+towards the exit status. A .tailos.yaml in the working directory or a
+parent (up to the repository root), or --config FILE, can hold:
+
+  check:
+    disable: [TS141]
+    severity: {TS120: error}`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			if opts.Explain == "" && len(args) == 0 {
-				return BadInput(errors.New("check: give at least one PATH (file or directory), or --explain RULE"))
+			if opts.Explain == "" && !opts.ListRules && len(args) == 0 {
+				return BadInput(errors.New("check: give at least one PATH (file or directory), --explain RULE or --list-rules"))
 			}
 			if runF != nil {
 				return runF(opts)
@@ -83,6 +104,11 @@ Exit status: 0 no error findings, 1 error findings, 2 bad input or usage.`,
 	fl.StringArrayVar(&opts.Schematics, "schematic", nil, "Image Factory schematic `FILE` the install images may use (repeatable)")
 	fl.StringArrayVar(&opts.EnvFiles, "env", nil, "values for ${VAR} placeholders: talenv-style YAML (KEY: value) or dotenv `FILE` (repeatable); unset ones are reported, never guessed")
 	fl.BoolVar(&opts.Merge, "merge", false, "apply all patch files, in order, to one base and check them as one node (like repeated talosctl --config-patch)")
+	fl.StringSliceVar(&opts.Disable, "disable", nil, "rules not to run (`ID,...`)")
+	fl.StringSliceVar(&opts.Enable, "enable", nil, "rules to run even if the settings file disables them (`ID,...`)")
+	fl.StringArrayVar(&opts.Severities, "severity", nil, "override a rule's severity: `ID=error|warning|info` (repeatable)")
+	fl.StringVar(&opts.Config, "config", "", "linter settings `FILE` (default: .tailos.yaml in the working directory or a parent)")
+	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules (ID, severity, topic, title) and exit; -o json for scripts")
 	fl.StringVar(&opts.Store, "store", "", "schematic store `DIR` of `tailos schematic new` (default $XDG_CONFIG_HOME/tailos/schematics)")
 	return cmd
 }
@@ -97,6 +123,16 @@ func checkRun(opts *CheckOptions) error {
 	}
 	if !slices.Contains([]string{"text", "json", "sarif"}, opts.Output) {
 		return BadInput(fmt.Errorf("check: --output %q: want text, json or sarif", opts.Output))
+	}
+	if opts.ListRules {
+		if opts.Output == "json" {
+			return report.RulesJSON(opts.IO.Out)
+		}
+		return report.RulesText(opts.IO.Out)
+	}
+	settings, err := checkSettings(opts)
+	if err != nil {
+		return BadInput(err)
 	}
 	var mode rules.Mode
 	if opts.Mode != "" {
@@ -147,10 +183,10 @@ func checkRun(opts *CheckOptions) error {
 		}
 	}
 	var units []lint.Unit
-	var sources []lint.Source
+	var mergedSources []lint.Source
 	if opts.Merge {
 		var u lint.Unit
-		u, sources, err = loader.LoadMerged(opts.Paths)
+		u, mergedSources, err = loader.LoadMerged(opts.Paths)
 		units = []lint.Unit{u}
 	} else {
 		units, err = loader.LoadPaths(opts.Paths)
@@ -176,9 +212,9 @@ func checkRun(opts *CheckOptions) error {
 		})
 		models[i] = m
 		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
-		if sources != nil {
-			perUnit[i] = lint.CheckSources(m, sources)
-			for _, s := range sources {
+		if mergedSources != nil {
+			perUnit[i] = lint.CheckSources(m, mergedSources)
+			for _, s := range mergedSources {
 				in.Files = append(in.Files, s.File)
 			}
 		} else {
@@ -205,12 +241,28 @@ func checkRun(opts *CheckOptions) error {
 			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
 		}
 	}
+	sources := map[string][]byte{}
+	for _, u := range units {
+		sources[u.File] = u.Source
+		for _, s := range u.Sources {
+			sources[s.File] = s.Data
+		}
+	}
+	for _, s := range mergedSources {
+		sources[s.File] = s.Data
+	}
+	for i := range perUnit {
+		perUnit[i] = settings.Apply(perUnit[i])
+		for _, n := range lint.Suppress(perUnit[i], func(file string) []byte { return sources[file] }) {
+			loader.Notes = append(loader.Notes, n)
+		}
+	}
 	var findings []rules.Finding
 	var fixes [][]byte
 	for i, fs := range perUnit {
 		findings = append(findings, fs...)
 		if opts.Fix != "" {
-			fix, err := lint.BuildFix(models[i], fs)
+			fix, err := lint.BuildFix(models[i], slices.DeleteFunc(slices.Clone(fs), func(f rules.Finding) bool { return f.Suppressed != nil }))
 			if err != nil {
 				return err
 			}
@@ -320,4 +372,55 @@ func merge(a, b map[string][]string) map[string][]string {
 		out[k] = v
 	}
 	return out
+}
+
+// checkSettings combines the settings file with the command line.
+func checkSettings(opts *CheckOptions) (lint.Settings, error) {
+	var file lint.Settings
+	path := opts.Config
+	if path == "" {
+		if wd, err := os.Getwd(); err == nil {
+			path = lint.FindSettings(wd)
+		}
+	}
+	if path != "" {
+		s, err := lint.LoadSettings(path)
+		if err != nil {
+			return lint.Settings{}, fmt.Errorf("check settings: %w", err)
+		}
+		file = s
+	}
+	var cli lint.Settings
+	for _, list := range []struct {
+		flag string
+		in   []string
+		out  *[]string
+	}{{"--disable", opts.Disable, &cli.Disable}, {"--enable", opts.Enable, &cli.Enable}} {
+		for _, v := range list.in {
+			ids, err := lint.ParseRuleList(v)
+			if err != nil {
+				return lint.Settings{}, fmt.Errorf("check %s: %w", list.flag, err)
+			}
+			*list.out = append(*list.out, ids...)
+		}
+	}
+	for _, kv := range opts.Severities {
+		id, level, ok := strings.Cut(kv, "=")
+		if !ok {
+			return lint.Settings{}, fmt.Errorf("check --severity %q: want ID=error|warning|info", kv)
+		}
+		ids, err := lint.ParseRuleList(id)
+		if err != nil || len(ids) != 1 {
+			return lint.Settings{}, fmt.Errorf("check --severity %q: no rule %q", kv, id)
+		}
+		sev, err := lint.ParseSeverity(level)
+		if err != nil {
+			return lint.Settings{}, fmt.Errorf("check --severity %q: %w", kv, err)
+		}
+		if cli.Severity == nil {
+			cli.Severity = map[string]rules.Severity{}
+		}
+		cli.Severity[ids[0]] = sev
+	}
+	return file.Override(cli), nil
 }
