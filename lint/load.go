@@ -148,6 +148,9 @@ func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
 	return Unit{File: files[0], Source: all, Config: cfg, Partial: partial, Kind: "merged"}, sources, nil
 }
 
+// projectFiles name the project files of topf and talstomize.
+var projectFiles = []string{"topf.yaml", "topf.yml", "talstomize.yaml"}
+
 // expand lists files, walking directories for *.yaml and *.yml (sorted).
 func expand(paths []string) ([]string, error) {
 	var files []string
@@ -164,6 +167,16 @@ func expand(paths []string) ([]string, error) {
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() {
+				// A topf or talstomize project is its project file: the
+				// patches under it are read through it, in its order.
+				for _, name := range projectFiles {
+					if _, err := os.Stat(filepath.Join(path, name)); err == nil {
+						found = append(found, filepath.Join(path, name))
+						return fs.SkipDir
+					}
+				}
 			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				found = append(found, path)
@@ -236,6 +249,12 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	for _, d := range docs {
+		if d.Kind == yaml.MappingNode && isTalstomize(d) {
+			return l.talstomize(file, data, d)
+		}
+		if d.Kind == yaml.MappingNode && isTopf(file, d) {
+			return l.topf(file, data, d)
+		}
 		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
 			return l.talhelper(file, data, d)
 		}

@@ -219,9 +219,11 @@ func checkRun(opts *CheckOptions) error {
 			}
 		} else {
 			perUnit[i] = lint.CheckUnit(m, u)
-			if len(u.Sources) > 1 { // a talhelper node built from patch files
+			if len(u.Sources) > 1 { // a talhelper, topf or talstomize node built from patch files
 				for _, s := range u.Sources {
-					in.Files = append(in.Files, s.File)
+					if !slices.Contains(in.Files, s.File) {
+						in.Files = append(in.Files, s.File)
+					}
 				}
 			}
 		}
