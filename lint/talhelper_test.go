@@ -347,8 +347,8 @@ nodes:
 		want    map[string][]string // node → rules expected
 		absent  []string
 	}{
-		{"v1.13.4", map[string][]string{"cp1": {"TS135"}}, []string{"TS005", "TS011"}},
-		{"v1.14.1", map[string][]string{"cp1": {"TS005", "TS135"}, "w1": {"TS005"}}, []string{"TS011"}},
+		{"v1.13.4", map[string][]string{"cp1": {"TS135"}}, []string{"TS006", "TS011"}},
+		{"v1.14.1", map[string][]string{"cp1": {"TS006", "TS135"}, "w1": {"TS006"}}, []string{"TS011"}},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "talconfig.yaml")

@@ -59,7 +59,7 @@ var cases = []ruleCase{
 		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n")},
 	{rule: "TS010", bad: docs(envWith(), "machine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.0\n"),
 		good: docs(envWith(), "machine:\n  install:\n    image: ${installer_url}\n")},
-	{rule: "TS005", bad: docs(envWith(), "machine:\n  install:\n    image: "+strings.Replace(tsInstaller, "v1.13.0", "v1.14.1", 1)+"\n"),
+	{rule: "TS006", bad: docs(envWith(), "machine:\n  install:\n    image: "+strings.Replace(tsInstaller, "v1.13.0", "v1.14.1", 1)+"\n"),
 		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n"), opts: lint.Options{Load: rules.LoadFacts{Tool: "talhelper"}}},
 	{rule: "TS010", bad: docs(envWith(), "apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n  image: ghcr.io/siderolabs/installer:v1.14.0\n"),
 		good: docs(envWith(), "apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n  image: "+tsInstaller+"\n")},

@@ -3,7 +3,7 @@ package rules
 import "fmt"
 
 var _ = register(&Rule{
-	ID:       "TS005",
+	ID:       "TS006",
 	Title:    "talhelper cannot render this Talos version",
 	Severity: Error,
 	Topic:    TopicTooling,
