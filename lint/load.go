@@ -302,8 +302,13 @@ func wholeFast(file string, data []byte) (Unit, bool) {
 	if err != nil {
 		return Unit{}, false
 	}
+	// machinery reads a missing machine.type as worker; a patch that has
+	// `version: v1alpha1` (as machinery encodes documents) but no type is
+	// still a patch, as isWholeConfig decides.
 	whole := false
-	guard(func() { whole = cfg.Machine() != nil && cfg.Machine().Type() != machine.TypeUnknown })
+	guard(func() {
+		whole = cfg.Machine() != nil && cfg.RawV1Alpha1().MachineConfig.MachineType != "" && cfg.Machine().Type() != machine.TypeUnknown
+	})
 	if !whole {
 		return Unit{}, false
 	}

@@ -20,6 +20,8 @@ func TestLoadClassifies(t *testing.T) {
 	}{
 		{name: "whole", src: whole, kind: "config", units: 1},
 		{name: "smp", src: "machine:\n  certSANs: [a]\n", kind: "patch", units: 1, partial: true},
+		// As tailos gen (machinery's encoder) writes patches: a version, no type.
+		{name: "smp-with-version", src: "version: v1alpha1\nmachine:\n  certSANs: [a]\n", kind: "patch", units: 1, partial: true},
 		{name: "json6902", src: `[{"op":"add","path":"/machine/certSANs","value":["a"]}]`, kind: "patch", units: 1, partial: true},
 		{name: "json6902-yaml", src: "- op: add\n  path: /machine/certSANs\n  value: [a]\n", kind: "patch", units: 1, partial: true},
 		{name: "talhelper", src: "clusterName: c\ntalosVersion: v1.13.0\nendpoint: https://10.0.0.1:6443\nnodes:\n  - hostname: a\n    controlPlane: true\n  - hostname: b\n", kind: "talhelper", units: 2},

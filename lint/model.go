@@ -11,6 +11,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 
 	"github.com/tailos/tailos/rules"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // factoryInstaller matches Image Factory installer references:
@@ -51,6 +52,11 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	guard(func() { machineModel(cfg, c) })
 	guard(func() { kubeModel(cfg, c, kinds, opts) })
 	guard(func() { networkModel(cfg, c, kinds) })
+	if !opts.Partial {
+		for _, sc := range talosconf.ShapeConflicts(cfg) {
+			c.ShapeConflicts = append(c.ShapeConflicts, rules.ShapeConflict{Kind: sc.Kind, Reason: sc.Reason})
+		}
+	}
 
 	if c.Node == "" {
 		guard(func() {

@@ -118,6 +118,10 @@ type Config struct {
 	TalosVersion string
 
 	NodeIP Subnets // kubelet node IP selection
+	// ShapeConflicts are documents of the Talos 1.13/1.14 shape next to the
+	// v1alpha1 fields they replace, which Talos refuses (complete configs
+	// only: a stand-in base says nothing about the node's shape).
+	ShapeConflicts []ShapeConflict
 	// LegacyNodeIP is the v1alpha1 machine.kubelet.nodeIP.validSubnets when
 	// a KubeNodeConfig document shadows it.
 	LegacyNodeIP []string
@@ -458,4 +462,11 @@ func parseBool(s string) bool {
 		return true
 	}
 	return false
+}
+
+// ShapeConflict is one document machinery's conflict validation refuses
+// next to the config's v1alpha1 fields.
+type ShapeConflict struct {
+	Kind   string
+	Reason string
 }

@@ -76,6 +76,7 @@ const (
 	TopicSecrets          Topic = "secrets"
 	TopicPort             Topic = "port"
 	TopicExposure         Topic = "exposure"
+	TopicConfigShape      Topic = "config-shape"
 	TopicTooling          Topic = "tooling"
 )
 
@@ -83,7 +84,7 @@ const (
 func Topics() []Topic {
 	return []Topic{TopicExtensionMissing, TopicUpgradeImage, TopicStatePersistence, TopicAuthKey,
 		TopicNodeIP, TopicEtcdAdvertise, TopicDNS, TopicMTU, TopicIPForwarding, TopicRoutes,
-		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure, TopicTooling}
+		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure, TopicConfigShape, TopicTooling}
 }
 
 // Rule is one trap: its documentation and the check that finds it.

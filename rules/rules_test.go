@@ -55,6 +55,13 @@ var cases = []ruleCase{
 		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n"), severity: "info"},
 	{rule: "TS003", bad: docs(envWith(), "machine:\n  install:\n    extensions:\n      - image: ghcr.io/siderolabs/tailscale:1.96.4\n"),
 		good: envWith()},
+	// A whole 1.13-shaped config with a 1.14 document patched in.
+	{rule: "TS005", bad: docs("version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\n    image: "+tsInstaller+"\n", envWith(),
+		"apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n  image: "+tsInstaller+"\n"),
+		good: docs("version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\n    image: "+tsInstaller+"\n", envWith())},
+	{rule: "TS005", bad: docs("version: v1alpha1\nmachine:\n  type: controlplane\n  nodeLabels:\n    a: b\n  install:\n    image: "+tsInstaller+"\n", envWith(),
+		"apiVersion: v1alpha1\nkind: KubeNodeConfig\nnodeIP:\n  validSubnets: [192.168.1.0/24]\n"),
+		good: docs("version: v1alpha1\nmachine:\n  type: controlplane\n  nodeLabels:\n    a: b\n  kubelet:\n    nodeIP:\n      validSubnets: [192.168.1.0/24]\n  install:\n    image: "+tsInstaller+"\n", envWith())},
 	{rule: "TS010", bad: docs(envWith(), "machine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.0\n"),
 		good: docs(envWith(), "machine:\n  install:\n    image: "+tsInstaller+"\n")},
 	{rule: "TS010", bad: docs(envWith(), "machine:\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.0\n"),
