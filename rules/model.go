@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -296,6 +297,10 @@ type Subnets struct {
 	// Set is true when the field is present in the configuration.
 	Set bool
 }
+
+// Unresolved reports whether an entry is a template reference: the list
+// is then not judged.
+func (s Subnets) Unresolved() bool { return slices.ContainsFunc(s.Values, Unresolved) }
 
 // KubeSpanInfo is the KubeSpan configuration.
 type KubeSpanInfo struct {

@@ -29,6 +29,9 @@ var _ = register(&Rule{
 
 // subnetRisk is the management-mode check shared by kubelet and etcd.
 func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
+	if s.Unresolved() {
+		return nil // a templated list is not judged
+	}
 	f := parseFilter(s.Values)
 	if !f.admits(TailnetV4) {
 		return nil
