@@ -94,11 +94,12 @@ func (l *Loader) projectUnits(tool, file string, data []byte, version, cluster, 
 		for _, p := range patches {
 			out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
 			if err == nil {
-				var next = cfg
-				if next, err = out.Config(); err == nil {
+				next, cerr := out.Config()
+				if cerr == nil {
 					cfg = next
 					continue
 				}
+				err = cerr
 			}
 			l.note(fmt.Sprintf("%s: node %s: patch skipped: %v", file, n.Name, err))
 		}

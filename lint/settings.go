@@ -79,7 +79,8 @@ func FindSettings(dir string) string {
 
 // LoadSettings reads a settings file: the keys disable, enable and
 // severity, either at the top level or under a `check:` section (the
-// file's other top-level keys then belong to other commands). Unknown keys
+// file's other top-level keys then belong to other commands, as in a
+// tailos spec, which without a check: section holds no settings). Unknown keys
 // and rules are errors naming the file and line.
 func LoadSettings(path string) (Settings, error) {
 	data, err := os.ReadFile(path)
@@ -118,6 +119,9 @@ func parseSettings(data []byte) (Settings, error) {
 		return s, &lineError{root.Line, "want a mapping of settings"}
 	}
 	section := root
+	if child(root, "check") == nil && (child(root, "cluster") != nil || child(root, "tailnet") != nil) {
+		return s, nil // a tailos spec without a check: section
+	}
 	if c := child(root, "check"); c != nil {
 		section = c
 		if section.Kind != yaml.MappingNode {

@@ -17,6 +17,8 @@ func TestParseSettings(t *testing.T) {
 		{"top level", "disable: [ts141, TS120]\nseverity:\n  TS050: warning\n", []string{"TS141", "TS120"}, map[string]rules.Severity{"TS050": rules.Warning}, ""},
 		{"check section", "spec: tailos.yaml\ncheck:\n  disable: TS141,TS120\n", []string{"TS141", "TS120"}, nil, ""},
 		{"empty", "", nil, nil, ""},
+		{"a tailos spec", "cluster:\n  name: home\nnodes: []\n", nil, nil, ""},
+		{"a tailos spec with a check section", "cluster:\n  name: home\ncheck:\n  disable: [TS141]\n", []string{"TS141"}, nil, ""},
 		{"unknown key", "disabled: [TS141]\n", nil, nil, "1: unknown key \"disabled\""},
 		{"unknown section key", "check:\n  severities: {}\n", nil, nil, "2: check.severities: unknown key"},
 		{"unknown rule", "check:\n  disable:\n    - TS141\n    - TS999\n", nil, nil, "4: disable: no rule \"TS999\""},

@@ -15,7 +15,7 @@ var templateRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_.-]*\}|\{\{[^{}]*\
 func Unresolved(s string) bool { return templateRef.MatchString(s) }
 
 // placeholderWord matches values written as stand-ins for a real one.
-var placeholderWord = regexp.MustCompile(`(?i)^(?:<[^<>]+>|\[[^\[\]]+\]|` +
+var placeholderWord = regexp.MustCompile(`(?i)^(?:<[^<>]+>|\[[^\[\]]+\]|""|''|` +
 	`replace[-_ ]?me|change[-_ ]?me|changeit|fixme|todo|tbd|placeholder|redacted|secret|` +
 	`x{3,}|\*{3,}|\.{3}|…|` +
 	`your[-_ ]?(?:tailscale[-_ ]?)?(?:auth[-_ ]?)?(?:key|secret|token)(?:[-_ ]?here)?|` +
