@@ -173,3 +173,20 @@ func TestPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+func TestNearestEnv(t *testing.T) {
+	for name, want := range map[string]string{
+		"TS_ACCEPT_ROUTES":              "--accept-routes in TS_EXTRA_ARGS",
+		"TS_ADVERTISE_EXIT_NODE":        "--advertise-exit-node in TS_EXTRA_ARGS",
+		"TS_ADVERTISE_ROUTES":           "TS_ROUTES",
+		"TAILSCALE_AUTHKEY":             "TS_AUTHKEY",
+		"TS_AUTHKEYS":                   "TS_AUTHKEY",
+		"TS_STATEDIR":                   "TS_STATE_DIR",
+		"TS_SSH":                        "--ssh in TS_EXTRA_ARGS",
+		"TS_COMPLETELY_UNRELATED_THING": "",
+	} {
+		if got := NearestEnv("1.96.5", name); got != want {
+			t.Errorf("NearestEnv(%s) = %q, want %q", name, got, want)
+		}
+	}
+}

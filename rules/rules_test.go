@@ -112,6 +112,7 @@ var cases = []ruleCase{
 		good: docs(envWith(), "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [100.100.10.5/24]\ncluster:\n  controlPlane:\n    endpoint: https://100.100.10.5:6443\n"), severity: "info"},
 	{rule: "TS137", bad: envWith("TS_ACCEPT_ROUTES=true"), good: envWith("TS_EXTRA_ARGS=--accept-routes")},
 	{rule: "TS137", bad: envWith("TS_ADVERTISE_EXIT_NODE=true"), good: envWith("TS_DEBUG_MTU=1280")},
+	{rule: "TS137", bad: esc("TAILSCALE_AUTHKEY=file:/var/lib/tailscale/k", "TS_AUTHKEY=file:/var/lib/tailscale/k", "TS_AUTH_ONCE=true"), good: envWith("TS_NO_LOGS_NO_SUPPORT=true")},
 	{rule: "TS138", bad: docs(envWith("TS_BOOT_TIMEOUT=3m"), "machine:\n  install:\n    image: "+tsInstaller+"\n"),
 		good: docs(envWith("TS_BOOT_TIMEOUT=3m"), "machine:\n  install:\n    image: "+strings.Replace(tsInstaller, "v1.13.0", "v1.14.1", 1)+"\n")},
 	{rule: "TS138", bad: docs(envWith("TS_BOOT_TIMEOUT=180"), "machine:\n  install:\n    image: "+strings.Replace(tsInstaller, "v1.13.0", "v1.14.1", 1)+"\n"),

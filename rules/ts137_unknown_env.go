@@ -32,7 +32,7 @@ var _ = register(&Rule{
 		seen := map[string]bool{}
 		for _, e := range c.Tailscale.Env {
 			k := e.Key
-			if !strings.HasPrefix(k, "TS_") || seen[k] || k == "TS_BOOT_TIMEOUT" || envKnown(v, k) {
+			if !strings.HasPrefix(k, "TS_") && !strings.HasPrefix(k, "TAILSCALE_") || seen[k] || k == "TS_BOOT_TIMEOUT" || envKnown(v, k) {
 				continue // TS_BOOT_TIMEOUT: TS138 knows which releases read it
 			}
 			seen[k] = true

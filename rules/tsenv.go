@@ -80,6 +80,11 @@ func NearestEnv(v, name string) string {
 	if rel == "" {
 		rel = "1.102.3"
 	}
+	if rest, ok := strings.CutPrefix(name, "TAILSCALE_"); ok {
+		// TAILSCALE_AUTHKEY, TAILSCALE_HOSTNAME: containerboot's names
+		// start with TS_.
+		return NearestEnv(v, "TS_"+rest)
+	}
 	flag := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, "TS_")), "_", "-")
 	if slices.Contains(upFlags[rel], flag) {
 		return "--" + flag + " in TS_EXTRA_ARGS"
