@@ -4,6 +4,7 @@
 # TAILSCALE_* name any non-test file of the module mentions (envknob,
 # os.Getenv) per release.
 set -eu
+export LC_ALL=C
 out=$(dirname "$0")/tsenv_data.go
 list() { grep -rhoE '"(TS|TAILSCALE)_[A-Z0-9_]+"' --include=*.go --exclude=*_test.go "$@" | sort -u | sed 's/$/,/' | tr '\n' ' '; }
 {
