@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tailos/tailos/rules"
 )
 
 // Load tells the input shapes apart and rejects what Talos would, naming
@@ -120,6 +122,37 @@ func TestTemplatedFields(t *testing.T) {
 				if strings.Contains(f.Message, "not an Image Factory installer") || f.Rule == "TS121" || f.Rule == "TS080" {
 					t.Errorf("%s judged a templated value: %s", f.Rule, f.Message)
 				}
+			}
+		})
+	}
+}
+
+// A LAN numbered from CGNAT space is not the tailnet: the mode follows
+// what can only be a LAN (a static address there, a /16 or narrower pin)
+// unless a Headscale login server explains a narrow tailnet prefix.
+func TestInferModeCGNATLAN(t *testing.T) {
+	esc := func(args string) string {
+		return "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=file:/var/lib/tailscale/k\n  - TS_EXTRA_ARGS=" + args + "\n---\n"
+	}
+	pin := func(v string) string { return "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [" + v + "]\n" }
+	for _, tc := range []struct {
+		name, src string
+		want      rules.Mode
+	}{
+		{"tailnet pin", esc("--ssh") + pin("100.64.0.0/10"), rules.ModeClusterNetwork},
+		{"narrow CGNAT pin", esc("--ssh") + pin("100.100.1.0/24"), rules.ModeManagement},
+		{"narrow pin with Headscale", esc("--login-server=https://hs.example.com") + pin("100.64.0.0/16"), rules.ModeClusterNetwork},
+		{"static CGNAT address", esc("--ssh") + pin("100.64.0.0/10") + "  network:\n    interfaces:\n      - interface: eth0\n        addresses: [100.72.0.5/16]\n", rules.ModeManagement},
+		{"private LAN", esc("--ssh") + pin("192.168.1.0/24"), rules.ModeManagement},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			us, err := NewLoader(nil).Load("t.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := BuildModel(us[0].Config, Options{Partial: us[0].Partial, Source: us[0].Source})
+			if m.Mode != tc.want {
+				t.Errorf("mode %s (%s), want %s", m.Mode, m.ModeReason, tc.want)
 			}
 		})
 	}

@@ -305,6 +305,11 @@ func InferMode(c *rules.Config, flag rules.Mode) (rules.Mode, string) {
 	case len(rules.LANInCGNAT(c)) > 0 && (rules.PinsTailnet(c.NodeIP.Values) || rules.PinsTailnet(c.Etcd.Values)):
 		// A LAN numbered from 100.64.0.0/10: the pin selects the LAN.
 		return rules.ModeManagement, "the node's LAN is in 100.64.0.0/10, so subnets pinned there select the LAN"
+	case rules.NarrowCGNATPin(c):
+		// Tailscale hands out addresses from all of 100.64.0.0/10: a /16 or
+		// narrower pin selects a LAN numbered from CGNAT space. (A Headscale
+		// tailnet can use a narrower prefix; its login server says so.)
+		return rules.ModeManagement, "kubelet or etcd are pinned to a /16 or narrower network inside 100.64.0.0/10, a LAN in CGNAT space (Tailscale assigns from the whole /10)"
 	case rules.PinsTailnet(c.NodeIP.Values):
 		return rules.ModeClusterNetwork, "kubelet validSubnets pinned to the tailnet"
 	case rules.PinsTailnet(c.Etcd.Values):

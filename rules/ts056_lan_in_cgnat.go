@@ -34,6 +34,21 @@ func cgnatLANs(c *Config) []netip.Prefix {
 	return out
 }
 
+// NarrowCGNATPin reports whether kubelet or etcd are pinned to a network
+// that only a CGNAT-numbered LAN explains: every entry a /16 or narrower
+// inside 100.64.0.0/10, on a node not logging in to a Headscale server
+// (whose tailnet prefix can be that narrow).
+func NarrowCGNATPin(c *Config) bool {
+	if c.Tailscale != nil {
+		if f, ok := c.Tailscale.ExtraArgs().Find("login-server"); ok && f.Value != "" {
+			return false
+		}
+	}
+	_, n := cgnatPin(c.NodeIP.Values)
+	_, e := cgnatPin(c.Etcd.Values)
+	return n || e
+}
+
 // cgnatPin reports whether every positive entry of a subnet list is a
 // narrow network inside 100.64.0.0/10, and returns the first.
 func cgnatPin(values []string) (netip.Prefix, bool) {
