@@ -9,30 +9,53 @@ import "gopkg.in/yaml.v3"
 // lives elsewhere in the file would be "unknown". YAML forbids forward
 // references and the decoder rejects cycles, so the walk ends.
 func resolveAliases(n *yaml.Node) {
-	resolveIn(n, 0)
+	budget := maxResolvedNodes
+	resolveIn(n, 0, &budget)
 }
 
-func resolveIn(n *yaml.Node, depth int) {
-	if n == nil || depth > 1000 {
+// maxResolvedNodes bounds the copies aliases make, so nested aliases
+// ("billion laughs") cannot exhaust memory; beyond it aliases stay and
+// the file fails as "unknown anchor" later.
+const maxResolvedNodes = 1 << 20
+
+func resolveIn(n *yaml.Node, depth int, budget *int) {
+	if n == nil || depth > 1000 || *budget <= 0 {
 		return
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		if size(n.Alias, *budget) >= *budget {
+			*budget = 0
+			return
+		}
 		target := *n.Alias
 		line, col := n.Line, n.Column
-		*n = deepCopy(&target)
+		*n = deepCopy(&target, budget)
 		n.Line, n.Column = line, col
 	}
 	n.Anchor = ""
 	for _, c := range n.Content {
-		resolveIn(c, depth+1)
+		resolveIn(c, depth+1, budget)
 	}
 }
 
-func deepCopy(n *yaml.Node) yaml.Node {
+// size counts the nodes under n, stopping at limit.
+func size(n *yaml.Node, limit int) int {
+	s := 1
+	for _, c := range n.Content {
+		if s >= limit {
+			break
+		}
+		s += size(c, limit-s)
+	}
+	return s
+}
+
+func deepCopy(n *yaml.Node, budget *int) yaml.Node {
+	*budget--
 	out := *n
 	out.Content = make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		cp := deepCopy(c)
+		cp := deepCopy(c, budget)
 		out.Content[i] = &cp
 	}
 	return out

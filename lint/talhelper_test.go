@@ -394,3 +394,17 @@ nodes:
 		})
 	}
 }
+
+// Nested aliases cannot make the loader copy without bound.
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("clusterName: c\nnodes: []\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	p := filepath.Join(t.TempDir(), "talconfig.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = NewLoader(nil).LoadPaths([]string{p}) // an error or no units; it must return
+}
