@@ -26,7 +26,7 @@ var severityCases = map[string][]Case{
 	"TS120": {{Warning, "the node's MagicDNS name is known and missing"}, {Info, "no tailnet name or address is in certSANs and the name is unknown"}},
 	"TS121": {{Warning, "management mode"}, {Info, "cluster-network mode, where it is the design"}},
 	"TS133": {{Error, "the tag is invalid"}, {Warning, "the tag lacks the tag: prefix (added automatically since 1.98)"}},
-	"TS138": {{Warning, "the bundled Tailscale ignores TS_BOOT_TIMEOUT (Talos < 1.14)"}, {Error, "the value is not a Go duration"}, {Info, "shorter than 60 s, or the Talos version is unknown"}},
+	"TS138": {{Warning, "the bundled Tailscale ignores TS_BOOT_TIMEOUT (Talos < 1.14)"}, {Error, "the value is not a Go duration"}, {Info, "shorter than 60 s, or the bundled Tailscale is unknown (Talos version unknown or 1.14.0)"}},
 	"TS142": {{Warning, "apid or the API server is not admitted from the tailnet"}, {Info, "the fixed UDP port is not admitted"}},
 }
 

@@ -20,7 +20,7 @@ var _ = register(&Rule{
 		"tailscale/tailscale v1.102.3 cmd/containerboot/settings.go (BootCtxTimeout: def.Duration(TS_BOOT_TIMEOUT, 60s); malformed value is an error)",
 		"siderolabs/talos#8703 (ext-tailscale exits with code 1 every 60 s after the auth key is applied)",
 	},
-	Fix: "On Talos ≥ 1.14 (Tailscale ≥ 1.102.3) set TS_BOOT_TIMEOUT to a Go duration longer than the first " +
+	Fix: "On Talos ≥ 1.14.1 (Tailscale ≥ 1.102.3) set TS_BOOT_TIMEOUT to a Go duration longer than the first " +
 		"login takes (TS_BOOT_TIMEOUT=3m); on older releases the 60 s cannot be changed: make the login fast " +
 		"(a pre-approved auth key instead of an OAuth client) or upgrade.",
 	Check: func(c *Config) []Result {
@@ -52,10 +52,10 @@ var _ = register(&Rule{
 				At:       AtEnv("TS_BOOT_TIMEOUT"),
 			}}
 		}
-		if c.TalosVersion == "" {
+		if BundledTailscale(c) == "" {
 			return []Result{{
 				Severity: sev(Info),
-				Message:  "TS_BOOT_TIMEOUT is read only by containerboot 1.102.3 and newer (Talos ≥ 1.14); on older extensions the deadline stays 60 s",
+				Message:  "TS_BOOT_TIMEOUT is read only by containerboot 1.102.3 and newer (the extension of Talos 1.14.1 and later); on older extensions the deadline stays 60 s",
 				At:       AtEnv("TS_BOOT_TIMEOUT"),
 			}}
 		}

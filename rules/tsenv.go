@@ -6,14 +6,18 @@ import (
 )
 
 // BundledTailscale is the Tailscale release whose sources tailos keeps for
-// the extension a Talos version ships (extensions v1.13.x: 1.96.x; v1.14.x:
-// 1.98–1.102), "" when the Talos version is unknown.
+// the extension a Talos version ships: 1.96.x up to Talos 1.13 (extensions
+// v1.13.0: 1.96.4), 1.102.x from Talos 1.14.1 (extensions v1.14.1: 1.102.3).
+// "" when unknown, including Talos 1.14.0, whose extension had a 1.98-1.102
+// release tailos has not confirmed.
 func BundledTailscale(c *Config) string {
 	switch {
 	case c.TalosVersion == "":
 		return ""
 	case c.TalosBefore(1, 14):
 		return "1.96.5"
+	case strings.TrimPrefix(c.TalosVersion, "v") == "1.14.0":
+		return ""
 	}
 	return "1.102.3"
 }
