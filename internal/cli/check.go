@@ -243,15 +243,22 @@ func checkRun(opts *CheckOptions) error {
 			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
 		}
 	}
+	// Each file's own text, for inline suppressions: a merged unit's
+	// Source is all its files together, and an inline talstomize patch's
+	// Source holds only its own lines, so the first text seen wins.
 	sources := map[string][]byte{}
-	for _, u := range units {
-		sources[u.File] = u.Source
-		for _, s := range u.Sources {
-			sources[s.File] = s.Data
-		}
-	}
 	for _, s := range mergedSources {
 		sources[s.File] = s.Data
+	}
+	for _, u := range units {
+		if _, ok := sources[u.File]; !ok {
+			sources[u.File] = u.Source
+		}
+		for _, s := range u.Sources {
+			if _, ok := sources[s.File]; !ok {
+				sources[s.File] = s.Data
+			}
+		}
 	}
 	for i := range perUnit {
 		perUnit[i] = settings.Apply(perUnit[i])
