@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
@@ -25,6 +26,9 @@ type projectNode struct {
 	Lines map[string]int
 	// Schematics the project defines for this node (ID → extensions).
 	Schematics map[string][]string
+	// Templated are environment keys the patches take from ${VAR}
+	// references filled in from the environment.
+	Templated []string
 }
 
 // projectUnits renders the nodes of a project file. Patches that do not
@@ -49,7 +53,7 @@ func (l *Loader) projectUnits(tool, file string, data []byte, version, cluster, 
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
 		}
-		facts := rules.LoadFacts{Tool: tool}
+		facts := rules.LoadFacts{Tool: tool, Templated: slices.Clone(n.Templated)}
 		srcs := []Source{{File: file, Data: data}}
 		var patches []configpatcher.Patch
 		var implicit []string

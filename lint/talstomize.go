@@ -10,6 +10,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -55,12 +56,36 @@ func isTalstomize(d *yaml.Node) bool {
 // cluster, role and node patches. Patch files are read relative to the
 // file; https patches are not fetched.
 func (l *Loader) talstomize(file string, data []byte, root *yaml.Node) ([]Unit, error) {
+	dir := filepath.Dir(file)
+	env := l.Env
+	// talstomize loads a .env beside the file; exported variables (here:
+	// --env values, already substituted) win over it.
+	if dotenv, err := ReadEnvFile(filepath.Join(dir, ".env")); err == nil && len(dotenv) > 0 {
+		env = map[string]string{}
+		for k, v := range dotenv {
+			env[k] = v
+		}
+		for k, v := range l.Env {
+			env[k] = v
+		}
+		data = Substitute(data, dotenv)
+		docs, err := parseDocs(data)
+		if err != nil || len(docs) == 0 {
+			return nil, &InputError{File: file, Err: fmt.Errorf("after .env substitution: %v", err)}
+		}
+		root = docs[0]
+		l.note(fmt.Sprintf("%s: ${VAR} values read from %s, as talstomize does", file, filepath.Join(dir, ".env")))
+		for k, v := range dotenv {
+			if kind := rules.SecretKind(v); kind != "" {
+				l.note(fmt.Sprintf("%s: %s holds a %s credential in plain text; keep the file out of the repository (or encrypt it) and revoke a committed key", filepath.Join(dir, ".env"), k, kind))
+			}
+		}
+	}
 	resolveAliases(root)
 	var tc talstomizeConfig
 	if err := root.Decode(&tc); err != nil {
 		return nil, &InputError{File: file, Err: fmt.Errorf("talstomize config: %w", err)}
 	}
-	dir := filepath.Dir(file)
 	version := tc.Installer.TalosVersion
 	if version != "" {
 		version = "v" + strings.TrimPrefix(version, "v")
@@ -122,12 +147,13 @@ func (l *Loader) talstomize(file string, data []byte, root *yaml.Node) ([]Unit, 
 			entries []yaml.Node
 		}{{"patches", tc.Patches}, {rolePatchKey(role), rolePatches(tc, role)}, {"node " + name + " patches", n.Patches}} {
 			for i := range group.entries {
-				src, err := l.projectPatch(file, dir, data, &group.entries[i])
+				src, templated, err := projectPatch(file, dir, data, &group.entries[i], env)
 				if err != nil {
 					l.note(fmt.Sprintf("%s: node %s: %s[%d]: %v, skipped", file, name, group.what, i, err))
 					continue
 				}
 				pn.Patches = append(pn.Patches, src)
+				pn.Templated = append(pn.Templated, templated...)
 			}
 		}
 		nodes = append(nodes, pn)
@@ -151,17 +177,16 @@ func rolePatches(tc talstomizeConfig, role machine.Type) []yaml.Node {
 
 // projectPatch reads one patch entry: a file path relative to dir, or an
 // inline document kept at its lines in the project file.
-func (l *Loader) projectPatch(file, dir string, data []byte, n *yaml.Node) (Source, error) {
+func projectPatch(file, dir string, data []byte, n *yaml.Node, env map[string]string) (Source, []string, error) {
 	if n.Kind != yaml.ScalarNode {
-		return inlineSource(file, data, n), nil
+		return inlineSource(file, data, n), nil, nil
 	}
 	ref := n.Value
 	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
-		return Source{}, fmt.Errorf("remote patch %s is not fetched", ref)
+		return Source{}, nil, fmt.Errorf("remote patch %s is not fetched", ref)
 	}
 	if strings.Contains(ref, "\n") {
-		s := inlineSource(file, data, n)
-		return s, nil
+		return inlineSource(file, data, n), nil, nil
 	}
 	p := ref
 	if !filepath.IsAbs(p) {
@@ -169,7 +194,8 @@ func (l *Loader) projectPatch(file, dir string, data []byte, n *yaml.Node) (Sour
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return Source{}, fmt.Errorf("patch %s: %w", ref, err)
+		return Source{}, nil, fmt.Errorf("patch %s: %w", ref, err)
 	}
-	return Source{File: p, Data: Substitute(b, l.Env)}, nil
+	// Keys filled in from the environment are not written in the file.
+	return Source{File: p, Data: Substitute(b, env)}, templatedEnvKeys(b), nil
 }
