@@ -7,12 +7,15 @@ package gen
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
 	"github.com/tailos/tailos/spec"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // Finding is a lint result gen acts on; Error findings fail generation.
@@ -57,11 +60,37 @@ type Output struct {
 	Files    []render.File
 	Index    Index
 	Warnings []string
+	// Shape is the shape the patches were written in, and why.
+	Shape ShapeSource
+}
+
+// Shape sources: where the patches' shape was read from.
+const (
+	ShapeFromBase         = "base"         // the cluster's own configs (--base)
+	ShapeFromCreatedWith  = "createdWith"  // the spec's cluster.createdWith (or legacyConfig)
+	ShapeFromTalosVersion = "talosVersion" // a new cluster: the target version
+)
+
+// ShapeSource is the shape of the patches and where it came from.
+type ShapeSource struct {
+	Shape talosconf.Shape `json:"-"`
+	Name  string          `json:"name"` // v1.14 or v1alpha1
+	From  string          `json:"from"`
+	// Version is the Talos version whose configs have this shape (for
+	// createdWith and talosVersion), Files the --base configs.
+	Version string   `json:"version,omitempty"`
+	Files   []string `json:"files,omitempty"`
+	// Roles are the shapes per role when the --base configs differ
+	// (controlplane: v1alpha1, worker: v1.14); Shape is then what both
+	// share, and Name "mixed".
+	Roles     map[string]string                `json:"roles,omitempty"`
+	roleShape map[machine.Type]talosconf.Shape `json:"-"`
 }
 
 // Index is the machine-readable summary `gen --json` prints.
 type Index struct {
 	Schematic IndexSchematic `json:"schematic"`
+	Shape     ShapeSource    `json:"shape"`
 	Nodes     []IndexNode    `json:"nodes"`
 	Files     []string       `json:"files"`
 }
@@ -82,11 +111,17 @@ type IndexNode struct {
 // Generate plans, renders and verifies. It returns an error, and no files,
 // if any node's result does not validate or lints with errors.
 func Generate(s *spec.Spec, opts Options) (*Output, error) {
-	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets})
+	b, err := loadBases(s, opts.Bases)
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Plan: p}
+	p, err := plan.Build(s, plan.Options{SeparateAuth: opts.InlineSecrets, Shape: &b.shape.Shape, RoleShapes: b.shape.roleShape})
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{Plan: p, Shape: b.shape}
+	out.Warnings = append(out.Warnings, s.Warnings()...)
+	out.Warnings = append(out.Warnings, b.warnings...)
 	if p.Auth.Ref.Kind == spec.RefInline {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%s:%d: tailnet.auth holds the secret in plain text (allowInline); reference it as env:NAME or file:PATH",
 			s.File(), s.Line("tailnet", "auth")))
@@ -106,15 +141,16 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 			return nil, err
 		}
 	}
-	files, err := files(p, secret)
+	files, err := files(p, b.shape, secret, opts.OutDir)
 	if err != nil {
 		return nil, err
 	}
 	out.Files = files
-	if err := verify(p, files, opts, out); err != nil {
+	if err := verify(p, b, files, opts, out); err != nil {
 		return nil, err
 	}
 	out.Index = index(p, files, opts.OutDir, secret != nil)
+	out.Index.Shape = b.shape
 	for _, n := range p.Nodes {
 		for _, w := range n.Warnings {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s", n.Spec.Name, w))
@@ -140,4 +176,31 @@ func index(p *plan.Plan, files []render.File, outDir string, inline bool) Index 
 		idx.Files = append(idx.Files, rel(f.Path))
 	}
 	return idx
+}
+
+// String names the shape for messages, per role when they differ.
+func (src ShapeSource) String() string {
+	if len(src.Roles) == 0 {
+		return src.Shape.String()
+	}
+	var parts []string
+	for _, r := range []string{machine.TypeControlPlane.String(), machine.TypeWorker.String()} {
+		if n, ok := src.Roles[r]; ok {
+			parts = append(parts, r+": "+n)
+		}
+	}
+	return "mixed (" + strings.Join(parts, ", ") + ")"
+}
+
+// AnyMultidoc reports whether any role's patches use the 1.14 documents.
+func (src ShapeSource) AnyMultidoc() bool {
+	if src.Shape.Multidoc() {
+		return true
+	}
+	for _, sh := range src.roleShape {
+		if sh.Multidoc() {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -26,14 +27,24 @@ type BaseConfig struct {
 	Data []byte
 }
 
-// bases picks, per role, the config the patches are applied to.
+// bases picks, per role, the config the patches are applied to, and the
+// shape the patches take from them.
 type bases struct {
-	user map[machine.Type]config.Provider
-	gen  *talosconf.Generator
+	user     map[machine.Type]config.Provider
+	gen      *talosconf.Generator
+	shape    ShapeSource
+	warnings []string
 }
 
-func newBases(p *plan.Plan, user []BaseConfig) (*bases, error) {
+// loadBases reads the user's configs, or prepares generated ones of the
+// spec's shape, and settles the shape the patches are written in.
+func loadBases(s *spec.Spec, user []BaseConfig) (*bases, error) {
 	b := &bases{user: map[machine.Type]config.Provider{}}
+	target, err := talosconf.ShapeOfVersion(s.Cluster.TalosVersion)
+	if err != nil {
+		return nil, err
+	}
+	var cfgs []config.Provider
 	for _, u := range user {
 		cfg, err := configloader.NewFromBytes(u.Data)
 		if err != nil {
@@ -43,27 +54,82 @@ func newBases(p *plan.Plan, user []BaseConfig) (*bases, error) {
 			return nil, fmt.Errorf("base config %s: no v1alpha1 machine section", u.File)
 		}
 		b.user[cfg.Machine().Type()] = cfg
+		cfgs = append(cfgs, cfg)
+		b.shape.Files = append(b.shape.Files, u.File)
 	}
 	if len(user) > 0 {
+		all := talosconf.Shape{KubeNodeConfig: true, UnattendedInstallConfig: true, SysctlConfig: true, KubeSpanConfig: true}
+		if used := talosconf.ShapeOfConfigs(all, cfgs...); used.Multidoc() && !target.Multidoc() {
+			return nil, fmt.Errorf("base configs %s have the Talos 1.14 documents (%s), which talosVersion %s cannot load: they were generated for Talos 1.14 or newer; set cluster.talosVersion to the version the nodes run",
+				strings.Join(b.shape.Files, ", "), used, s.Cluster.TalosVersion)
+		}
+		b.shapeFromUser(s, target, cfgs)
 		return b, nil
 	}
-	c := p.Spec.Cluster
-	version := c.TalosVersion
-	if c.LegacyConfig {
-		// Configs generated before 1.14 have the v1alpha1 shape.
-		version = talosconf.LegacyShapeVersion(version)
+	shape, err := s.Shape()
+	if err != nil {
+		return nil, err
+	}
+	b.shape = ShapeSource{Shape: shape, Name: shape.Name(), From: ShapeFromTalosVersion, Version: s.ShapeVersion()}
+	if createdWithStated(s) {
+		b.shape.From = ShapeFromCreatedWith
+	}
+	c := s.Cluster
+	k8s := c.KubernetesVersion
+	if k8s == "" {
+		if k8s, err = talosconf.KubernetesVersionFor(c.TalosVersion); err != nil {
+			return nil, err
+		}
 	}
 	g, err := talosconf.NewGenerator(talosconf.BaseOptions{
 		ClusterName:       c.Name,
 		Endpoint:          c.Endpoint,
-		TalosVersion:      version,
-		KubernetesVersion: c.KubernetesVersion,
+		TalosVersion:      talosconf.GenerationVersion(s.ShapeVersion()),
+		KubernetesVersion: k8s,
 	})
 	if err != nil {
 		return nil, err
 	}
 	b.gen = g
 	return b, nil
+}
+
+// shapeFromUser settles the shape from the user's configs: each role's
+// patches follow that role's config, so a worker added with newer tooling
+// keeps its own shape.
+func (b *bases) shapeFromUser(s *spec.Spec, target talosconf.Shape, cfgs []config.Provider) {
+	b.shape.Shape, b.shape.From = talosconf.ShapeOfConfigs(target, cfgs...), ShapeFromBase
+	b.shape.Name = b.shape.Shape.Name()
+	b.shape.roleShape = map[machine.Type]talosconf.Shape{}
+	for role, cfg := range b.user {
+		b.shape.roleShape[role] = talosconf.ShapeOfConfigs(target, cfg)
+		if role == machine.TypeInit {
+			b.shape.roleShape[machine.TypeControlPlane] = b.shape.roleShape[role]
+		}
+	}
+	for _, sh := range b.shape.roleShape {
+		if sh == b.shape.Shape {
+			continue
+		}
+		b.shape.Name = "mixed"
+		b.shape.Roles = map[string]string{}
+		for r, rs := range b.shape.roleShape {
+			if r != machine.TypeInit {
+				b.shape.Roles[r.String()] = rs.Name()
+			}
+		}
+		break
+	}
+	if stated, err := s.Shape(); err == nil && createdWithStated(s) && stated.Name() != b.shape.Name {
+		b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
+			s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
+	}
+}
+
+// createdWithStated reports whether the spec says which tooling made the
+// configs (createdWith, or its older spelling legacyConfig).
+func createdWithStated(s *spec.Spec) bool {
+	return s.Cluster.CreatedWith != "" || s.Cluster.LegacyConfig
 }
 
 func (b *bases) forRole(role machine.Type) (config.Provider, error) {
@@ -83,11 +149,7 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 
 // verify applies each node's patches, exactly as written, to its base,
 // validates the result with machinery in metal mode and lints it.
-func verify(p *plan.Plan, files []render.File, opts Options, out *Output) error {
-	b, err := newBases(p, opts.Bases)
-	if err != nil {
-		return err
-	}
+func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Output) error {
 	content := map[string][]byte{}
 	for _, f := range files {
 		content[f.Path] = f.Data

@@ -154,6 +154,9 @@ func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
 	return Unit{File: files[0], Source: all, Config: cfg, Partial: partial, Kind: "merged"}, sources, nil
 }
 
+// projectFiles name the project files of topf and talstomize.
+var projectFiles = []string{"topf.yaml", "topf.yml", "talstomize.yaml"}
+
 // expand lists files, walking directories for *.yaml and *.yml (sorted).
 func expand(paths []string) ([]string, error) {
 	var files []string
@@ -170,6 +173,16 @@ func expand(paths []string) ([]string, error) {
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() {
+				// A topf or talstomize project is its project file: the
+				// patches under it are read through it, in its order.
+				for _, name := range projectFiles {
+					if _, err := os.Stat(filepath.Join(path, name)); err == nil {
+						found = append(found, filepath.Join(path, name))
+						return fs.SkipDir
+					}
+				}
 			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				found = append(found, path)
@@ -315,6 +328,12 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	for _, d := range docs {
+		if d.Kind == yaml.MappingNode && isTalstomize(d) {
+			return l.talstomize(file, data, d)
+		}
+		if d.Kind == yaml.MappingNode && isTopf(file, d) {
+			return l.topf(file, data, d)
+		}
 		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
 			return l.talhelper(file, data, d)
 		}
@@ -325,7 +344,17 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		clean, invalid := stripInvalid(data, docs)
 		cfg, err := configloader.NewFromBytes(clean)
 		if unregistered(err) {
-			cfg, err = configloader.NewFromBytes(l.dropUnknown(file, clean))
+			clean = l.dropUnknown(file, clean)
+			cfg, err = configloader.NewFromBytes(clean)
+		}
+		for range 3 {
+			retry, dropped := dropTemplated(clean, err)
+			if retry == nil {
+				break
+			}
+			l.noteDropped(file, dropped)
+			clean = retry
+			cfg, err = configloader.NewFromBytes(clean)
 		}
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
@@ -352,8 +381,13 @@ func wholeFast(file string, data []byte) (Unit, bool) {
 	if err != nil {
 		return Unit{}, false
 	}
+	// machinery reads a missing machine.type as worker; a patch that has
+	// `version: v1alpha1` (as machinery encodes documents) but no type is
+	// still a patch, as isWholeConfig decides.
 	whole := false
-	guard(func() { whole = cfg.Machine() != nil && cfg.Machine().Type() != machine.TypeUnknown })
+	guard(func() {
+		whole = cfg.Machine() != nil && cfg.RawV1Alpha1().MachineConfig.MachineType != "" && cfg.Machine().Type() != machine.TypeUnknown
+	})
 	if !whole {
 		return Unit{}, false
 	}
@@ -392,7 +426,17 @@ func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, err
 	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if unregistered(err) {
-		p, err = configpatcher.LoadPatch(l.dropUnknown(file, clean))
+		clean = l.dropUnknown(file, clean)
+		p, err = configpatcher.LoadPatch(clean)
+	}
+	for range 3 {
+		retry, dropped := dropTemplated(clean, err)
+		if retry == nil {
+			break
+		}
+		l.noteDropped(file, dropped)
+		clean = retry
+		p, err = configpatcher.LoadPatch(clean)
 	}
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
@@ -460,5 +504,12 @@ func parseDocs(data []byte) ([]*yaml.Node, error) {
 		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 			docs = append(docs, n.Content[0])
 		}
+	}
+}
+
+// noteDropped says which templated fields were left out of the check.
+func (l *Loader) noteDropped(file string, paths []string) {
+	for _, p := range paths {
+		l.note(fmt.Sprintf("%s: %s holds an unresolved template value machinery cannot decode; checked without it", file, p))
 	}
 }

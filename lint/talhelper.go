@@ -82,6 +82,7 @@ type talInterface struct {
 // relative to the talconfig (or, in a multi-document file, from a document
 // headed `# file: <name>`); envsubst placeholders stay verbatim.
 func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, error) {
+	resolveAliases(root)
 	var tc talconfig
 	if err := root.Decode(&tc); err != nil {
 		return nil, &InputError{File: file, Err: fmt.Errorf("talhelper config: %w", err)}
@@ -115,7 +116,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			name = fmt.Sprintf("nodes[%d]", i)
 		}
 		var patches []configpatcher.Patch
-		var facts rules.LoadFacts
+		facts := rules.LoadFacts{Tool: "talhelper"}
 		var skipped []string
 		srcs := []Source{{File: file, Data: data}}
 		for _, svc := range append(append([]talService{}, group.ExtensionServices...), n.ExtensionServices...) {

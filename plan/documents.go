@@ -7,7 +7,6 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/cel"
 	"github.com/siderolabs/talos/pkg/machinery/cel/celenv"
-	talosconfig "github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/k8s"
@@ -17,31 +16,12 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 
 	"github.com/tailos/tailos/spec"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // KubeSpanEndpointFilters advertise every address but the tailnet's, so
 // KubeSpan never tunnels WireGuard through tailscale0.
 var KubeSpanEndpointFilters = []string{"0.0.0.0/0", "!100.64.0.0/10", "::/0", "!fd7a:115c:a1e0::/48"}
-
-// shape says which documents carry the settings Talos 1.13 and 1.14 moved.
-type shape struct {
-	multidocKubelet bool // KubeNodeConfig (1.14)
-	unattended      bool // UnattendedInstallConfig (1.14)
-	sysctlDoc       bool // SysctlConfig (1.14)
-	kubespanDoc     bool // KubeSpanConfig (1.13)
-}
-
-func shapeFor(c *talosconfig.VersionContract, legacy bool) shape {
-	if legacy {
-		return shape{}
-	}
-	return shape{
-		multidocKubelet: c.MultidocKubernetesConfigSupported(),
-		unattended:      c.UnattendedInstallConfig(),
-		sysctlDoc:       c.MultidocSysctlConfigSupported(),
-		kubespanDoc:     c.KubeSpanMultidocConfig(),
-	}
-}
 
 type docInput struct {
 	s            *spec.Spec
@@ -55,7 +35,7 @@ type docInput struct {
 
 // documents builds the node's patch from machinery's typed documents, so
 // field names and nesting are Talos's own.
-func documents(in docInput, sh shape) ([]config.Document, error) {
+func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 	esc := extensions.NewServicesConfigV1Alpha1()
 	esc.ServiceName = "tailscale"
 	esc.ServiceEnvironment = in.env
@@ -66,7 +46,7 @@ func documents(in docInput, sh shape) ([]config.Document, error) {
 	mc.MachineCertSANs = in.certSANs
 
 	pinned := in.s.PinnedSubnets()
-	if sh.multidocKubelet {
+	if sh.KubeNodeConfig {
 		kn := k8s.NewKubeNodeConfigV1Alpha1()
 		kn.NodeIPConfig.NodeIPValidSubnets = pinned
 		docs = append(docs, kn)
@@ -83,7 +63,7 @@ func documents(in docInput, sh shape) ([]config.Document, error) {
 		}
 	}
 
-	if sh.unattended {
+	if sh.UnattendedInstallConfig {
 		ui := runtime.NewUnattendedInstallConfigV1Alpha1()
 		ui.Installer.Image = in.installImage
 		// machinery v1.14.1 merges the disk selector's CEL expression without
@@ -103,7 +83,7 @@ func documents(in docInput, sh shape) ([]config.Document, error) {
 		// Talos sets net.ipv6.conf.default.forwarding only; Tailscale checks
 		// "all" for IPv6 routes and exit nodes.
 		params := map[string]string{"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
-		if sh.sysctlDoc {
+		if sh.SysctlConfig {
 			sc := runtime.NewSysctlConfigV1Alpha1()
 			sc.Params = params
 			docs = append(docs, sc)
@@ -114,7 +94,7 @@ func documents(in docInput, sh shape) ([]config.Document, error) {
 
 	switch in.s.Cluster.KubeSpan {
 	case spec.KubeSpanDisabled:
-		if sh.kubespanDoc {
+		if sh.KubeSpanConfig {
 			ks := network.NewKubeSpanV1Alpha1()
 			ks.ConfigEnabled = new(false)
 			docs = append(docs, ks)
@@ -122,7 +102,7 @@ func documents(in docInput, sh shape) ([]config.Document, error) {
 			mc.MachineNetwork = &v1alpha1.NetworkConfig{NetworkKubeSpan: &v1alpha1.NetworkKubeSpan{KubeSpanEnabled: new(false)}}
 		}
 	case spec.KubeSpanFiltered:
-		if sh.kubespanDoc {
+		if sh.KubeSpanConfig {
 			ks := network.NewKubeSpanV1Alpha1()
 			ks.ConfigFilters = &network.KubeSpanFiltersConfig{ConfigEndpoints: slices.Clone(KubeSpanEndpointFilters)}
 			docs = append(docs, ks)

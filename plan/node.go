@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	talosconfig "github.com/siderolabs/talos/pkg/machinery/config"
-
 	"github.com/tailos/tailos/mtu"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
-func buildNode(s *spec.Spec, n spec.Node, schematicID string, contract *talosconfig.VersionContract, auth Auth, separateAuth bool) (Node, error) {
+func buildNode(s *spec.Spec, n spec.Node, schematicID string, shape talosconf.Shape, auth Auth, separateAuth bool) (Node, error) {
 	role, err := talosconf.ParseRole(n.Role)
 	if err != nil {
 		return Node{}, err
@@ -29,6 +27,7 @@ func buildNode(s *spec.Spec, n spec.Node, schematicID string, contract *taloscon
 		InstallImage: image,
 		Routes:       s.Routes(n),
 		ExitNode:     s.IsExitNode(n),
+		Shape:        shape,
 	}
 	if snat := s.Tailnet.SNATSubnetRoutes; np.ExitNode && len(np.Routes) > 0 && snat != nil && !*snat {
 		np.Warnings = append(np.Warnings, "routes subnets with --snat-subnet-routes=false and is an exit node: "+
@@ -47,7 +46,7 @@ func buildNode(s *spec.Spec, n spec.Node, schematicID string, contract *taloscon
 		installImage: image,
 		certSANs:     certSANs(s, n),
 		forwarding:   needsForwarding(np.Routes, np.ExitNode),
-	}, shapeFor(contract, s.Cluster.LegacyConfig))
+	}, shape)
 	if err != nil {
 		return Node{}, err
 	}

@@ -64,6 +64,8 @@ type Summary struct {
 	Warnings int `json:"warnings"`
 	Infos    int `json:"infos"`
 	Fixable  int `json:"fixable"`
+	// Suppressed findings are listed but counted nowhere else.
+	Suppressed int `json:"suppressed"`
 	// Unchecked counts inputs that could not be checked, or only in part.
 	Unchecked int `json:"unchecked"`
 }
@@ -100,6 +102,10 @@ func New(findings []rules.Finding, inputs []Input, notes []string) Report {
 		}
 	}
 	for _, f := range r.Findings {
+		if f.Suppressed != nil {
+			r.Summary.Suppressed++
+			continue
+		}
 		switch f.Severity {
 		case rules.Error:
 			r.Summary.Errors++

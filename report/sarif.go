@@ -76,11 +76,18 @@ type sarifRuleProps struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0 §3.35: a result the project silenced.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -133,11 +140,15 @@ func SARIF(w io.Writer, r Report, version string) error {
 			ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
 			Region:           &sarifRegion{StartLine: line},
 		}
-		results = append(results, sarifResult{
+		res := sarifResult{
 			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: level(f.Severity),
 			Message:   sarifText{Text: msg},
 			Locations: []sarifLocation{{PhysicalLocation: loc}},
-		})
+		}
+		if f.Suppressed != nil {
+			res.Suppressions = []sarifSuppression{{Kind: f.Suppressed.Kind, Justification: f.Suppressed.Justification}}
+		}
+		results = append(results, res)
 	}
 	inv := sarifInvocation{ExecutionSuccessful: !r.Incomplete()}
 	for _, in := range r.Inputs {

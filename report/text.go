@@ -54,7 +54,7 @@ func Text(w io.Writer, r Report, color bool) error {
 		ew.printf("  mode: %s (%s)\n", in.Mode, in.ModeReason)
 		n := 0
 		for _, f := range r.Findings {
-			if !in.owns(f) {
+			if !in.owns(f) || f.Suppressed != nil {
 				continue
 			}
 			n++
@@ -88,6 +88,9 @@ func Text(w io.Writer, r Report, color bool) error {
 	ew.printf("%s in %s", strings.Join(parts, ", "), plural(s.Inputs, "configuration"))
 	if s.Fixable > 0 {
 		ew.printf("; %d fixable with --fix", s.Fixable)
+	}
+	if s.Suppressed > 0 {
+		ew.printf("; %d suppressed", s.Suppressed)
 	}
 	if s.Unchecked > 0 {
 		ew.printf("; %s could not be checked (in full)", plural(s.Unchecked, "input"))

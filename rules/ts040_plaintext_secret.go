@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/tailos/tailos/secret"
 )
@@ -47,7 +46,7 @@ var _ = register(&Rule{
 			if slices.Contains(c.Load.Templated, e.Key) {
 				continue // filled in from --env: the file holds a placeholder
 			}
-			if kind := SecretKind(v); kind != "" && !strings.Contains(v, "${") {
+			if kind := SecretKind(v); kind != "" && !Unresolved(v) && !Placeholder(v) {
 				out = append(out, Result{
 					Message: fmt.Sprintf("%s holds a %s credential in plain text", e.Key, kind),
 					At:      AtEnv(e.Key),

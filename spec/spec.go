@@ -13,6 +13,18 @@ type Spec struct {
 	// file and positions let later checks report file:line.
 	file string
 	pos  *positions
+	// warnings are problems that do not stop generation.
+	warnings Errors
+}
+
+// Warnings are located problems worth telling the user that do not make
+// the spec invalid, in file order.
+func (s *Spec) Warnings() []string {
+	out := make([]string, len(s.warnings))
+	for i, w := range s.warnings {
+		out[i] = w.Error()
+	}
+	return out
 }
 
 // Mode is how the cluster uses the tailnet.
@@ -31,13 +43,21 @@ type Cluster struct {
 	Endpoint          string `yaml:"endpoint" json:"endpoint"`
 	TalosVersion      string `yaml:"talosVersion,omitempty" json:"talosVersion,omitempty"`
 	KubernetesVersion string `yaml:"kubernetesVersion,omitempty" json:"kubernetesVersion,omitempty"`
-	// LegacyConfig: the nodes' machine configs were generated before Talos
-	// 1.14, so patches use the v1alpha1 fields instead of the 1.14 documents.
-	LegacyConfig bool   `yaml:"legacyConfig,omitempty" json:"legacyConfig,omitempty"`
-	Platform     string `yaml:"platform,omitempty" json:"platform,omitempty"`
-	Arch         string `yaml:"arch,omitempty" json:"arch,omitempty"`
-	SecureBoot   bool   `yaml:"secureBoot,omitempty" json:"secureBoot,omitempty"`
-	Factory      string `yaml:"factory,omitempty" json:"factory,omitempty"`
+	// CreatedWith is the Talos version whose tooling (talosctl gen config,
+	// talhelper, Omni) generated the nodes' machine configs. A config keeps
+	// that shape through every upgrade and patches must match it: v1alpha1
+	// fields for configs made before 1.14, the 1.14 documents after. Empty
+	// means a new cluster: talosVersion. --base overrides it.
+	CreatedWith string `yaml:"createdWith,omitempty" json:"createdWith,omitempty"`
+	// LegacyConfig is the older spelling of createdWith: v1.13.
+	LegacyConfig bool `yaml:"legacyConfig,omitempty" json:"legacyConfig,omitempty"`
+	// VIP is the shared address (Talos VIP or a load balancer) the endpoint
+	// names when it is not a node; tailos records it, it does not set it up.
+	VIP        string `yaml:"vip,omitempty" json:"vip,omitempty"`
+	Platform   string `yaml:"platform,omitempty" json:"platform,omitempty"`
+	Arch       string `yaml:"arch,omitempty" json:"arch,omitempty"`
+	SecureBoot bool   `yaml:"secureBoot,omitempty" json:"secureBoot,omitempty"`
+	Factory    string `yaml:"factory,omitempty" json:"factory,omitempty"`
 	// InstallDisk is the system disk (default /dev/sda, as talosctl gen
 	// config); Talos 1.14 patches must restate it (see plan.documents).
 	InstallDisk    string   `yaml:"installDisk,omitempty" json:"installDisk,omitempty"`

@@ -59,6 +59,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad tag", strings.Replace(good, "  auth:", "  tags: [talos]\n  auth:", 1), `tailnet.tags[0]: "talos" is not a valid tag`},
 		{"mtu auto without underlay", good + "    mtu: auto\n", `nodes[0].mtu: auto needs the underlay MTU`},
 		{"two documents", good + "---\nx: 1\n", `single YAML document`},
+		{"oauth with headscale", strings.Replace(good, "    authKey: env:TS_AUTHKEY", "    oauthSecret: env:TS_OAUTH_CLIENT_SECRET\n  loginServer: https://hs.example.net\n  admins: [alice@]", 1), `t.yaml:7: tailnet.auth.oauthSecret: an OAuth client secret with a Headscale login server: Headscale has no OAuth clients`},
+		{"duplicate address", good + "  - {name: cp-2, role: controlplane, address: 192.168.1.11}\n", `t.yaml:12: nodes[1].address: duplicate node address 192.168.1.11 (also nodes[0], cp-1)`},
+		{"createdWith newer", strings.Replace(good, "  name: homelab", "  name: homelab\n  talosVersion: v1.13.9\n  createdWith: v1.14.0", 1), `t.yaml:4: cluster.createdWith: v1.14.0 is newer than talosVersion v1.13.9`},
+		{"createdWith garbage", strings.Replace(good, "  name: homelab", "  name: homelab\n  createdWith: last-year", 1), `cluster.createdWith: "last-year" is not a Talos version`},
+		{"legacy and createdWith", strings.Replace(good, "  name: homelab", "  name: homelab\n  createdWith: v1.14.1\n  legacyConfig: true", 1), `cluster.legacyConfig: legacyConfig: true says the configs predate Talos 1.14`},
+		{"kubernetes too new", strings.Replace(good, "  name: homelab", "  name: homelab\n  talosVersion: v1.13.9\n  kubernetesVersion: 1.37.0", 1), `cluster.kubernetesVersion: version of Kubernetes 1.37.0 is too new to be used with Talos`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("t.yaml", []byte(tc.edit))
@@ -108,5 +114,60 @@ func TestSecretRef(t *testing.T) {
 func TestStarterParses(t *testing.T) {
 	if _, err := Parse("starter.yaml", Starter()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Warnings do not fail the parse; each names the file, line and field.
+func TestParseWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name, edit string
+		want       []string
+	}{
+		{"endpoint not a node", good, []string{`t.yaml:3: cluster.endpoint: host 192.168.1.10 is not a node's address or name: if it is a Talos VIP or a load balancer, say so with cluster.vip: 192.168.1.10`}},
+		{"documented vip", strings.Replace(good, "  name: homelab", "  name: homelab\n  vip: 192.168.1.10", 1), nil},
+		{"endpoint is a node", strings.Replace(good, "192.168.1.10:6443", "192.168.1.11:6443", 1), nil},
+		{"endpoint is a MagicDNS name", strings.Replace(strings.Replace(good, "192.168.1.10:6443", "cp-1.tail1234.ts.net:6443", 1), "  auth:", "  domain: tail1234.ts.net\n  auth:", 1), nil},
+		{"vip elsewhere", strings.Replace(good, "  name: homelab", "  name: homelab\n  vip: 192.168.1.9", 1), []string{`cluster.endpoint: host 192.168.1.10 is neither a node nor cluster.vip 192.168.1.9`}},
+		{"endpoint is a worker", strings.Replace(good, "192.168.1.10:6443", "192.168.1.21:6443", 1) + "  - {name: w-1, role: worker, address: 192.168.1.21}\n", []string{`192.168.1.21 is worker w-1: the Kubernetes API runs on control-plane nodes`}},
+		{"legacyConfig", strings.Replace(good, "  name: homelab", "  name: homelab\n  vip: 192.168.1.10\n  legacyConfig: true", 1), []string{`t.yaml:4: cluster.legacyConfig: legacyConfig is the older spelling of createdWith`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("t.yaml", []byte(tc.edit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.Warnings()
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q, want it to contain %q", got[i], w)
+				}
+			}
+		})
+	}
+}
+
+// createdWith, legacyConfig and talosVersion decide the shape.
+func TestShapeVersion(t *testing.T) {
+	for _, tc := range []struct{ edit, version, shape string }{
+		{"", "v1.14.1", "v1.14"},
+		{"\n  createdWith: v1.13", "v1.13", "v1alpha1"},
+		{"\n  legacyConfig: true", "v1.13.0", "v1alpha1"},
+		{"\n  talosVersion: v1.13.9", "v1.13.9", "v1alpha1"},
+		{"\n  createdWith: v1.14.0", "v1.14.0", "v1.14"},
+	} {
+		s, err := Parse("t.yaml", []byte(strings.Replace(good, "  name: homelab", "  name: homelab"+tc.edit, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh, err := s.Shape()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ShapeVersion() != tc.version || sh.Name() != tc.shape {
+			t.Errorf("%q: %s %s, want %s %s", tc.edit, s.ShapeVersion(), sh.Name(), tc.version, tc.shape)
+		}
 	}
 }

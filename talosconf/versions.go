@@ -43,3 +43,15 @@ func LegacyShapeVersion(v string) string {
 	}
 	return "v1.13.0"
 }
+
+// GenerationVersion is the version to generate a stand-in for configs made
+// by Talos v: v itself, or the oldest supported line for older ones (whose
+// configs have the same v1alpha1 shape).
+func GenerationVersion(v string) string {
+	if _, err := Contract(v); err != nil {
+		if c, perr := config.ParseContractFromVersion(v); perr == nil && !c.Greater(config.TalosVersion1_7) {
+			return supportedVersions[0] + ".0"
+		}
+	}
+	return v
+}

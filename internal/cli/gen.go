@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +34,16 @@ func NewCmdGen(f *Factory, runF func(*GenOptions) error) *cobra.Command {
 		Use:   "gen -f SPEC -o DIR",
 		Short: "Render and verify a complete Tailscale-on-Talos setup from a spec",
 		Long: `gen reads a tailos.yaml spec and writes, for every node, a Talos patch for
-talosctl --config-patch and talhelper; the Image Factory schematic and its
-installer; the tailnet policy; the hybrid operator manifests when enabled;
-and NEXT-STEPS.md with the exact commands. Each node's patch is first
-applied to a machinery-generated base config (or --base), validated in metal
-mode and linted; if any node fails, nothing is written.`,
+talosctl --config-patch (and talhelper, for v1alpha1-shaped output); the Image
+Factory schematic and its installer; the tailnet policy; the hybrid operator
+manifests when enabled; and NEXT-STEPS.md with the exact commands.
+
+The patches take the shape of the cluster's configs: read from --base (the
+cluster's controlplane.yaml and worker.yaml), else from cluster.createdWith
+(the Talos version that generated them), else a new cluster's (talosVersion).
+Each node's patch is first applied to --base or a machinery-generated config
+of that shape, validated in metal mode and linted; if any node fails,
+nothing is written.`,
 		Example: `  tailos gen -f examples/homelab.yaml -o out/
   tailos gen -f tailos.yaml -o out/ --base controlplane.yaml --base worker.yaml
   TS_AUTHKEY=tskey-auth-... tailos gen -f tailos.yaml -o out/ --inline-secrets`,
@@ -54,7 +60,7 @@ mode and linted; if any node fails, nothing is written.`,
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print an index of what was written as JSON")
 	cmd.Flags().BoolVar(&opts.InlineSecrets, "inline-secrets", false, "resolve the auth reference into a separate 0600 patch")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite output files changed since tailos wrote them")
-	cmd.Flags().StringArrayVar(&opts.BaseFiles, "base", nil, "verify against this machine config instead of a generated one (once per role)")
+	cmd.Flags().StringArrayVar(&opts.BaseFiles, "base", nil, "the cluster's own machine config: patches take its shape and are verified against it (once per role)")
 	schAddStoreFlag(cmd, &opts.StoreDir)
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 	_ = cmd.MarkFlagDirname("output")
@@ -113,6 +119,7 @@ func runGen(f *Factory, opts *GenOptions) error {
 	p := out.Plan
 	fmt.Fprintf(f.IO.Out, "schematic %s\ninstaller %s\n", p.SchematicID, out.Index.Schematic.Installer)
 	fmt.Fprintf(f.IO.Out, "verified %d node(s) against Talos %s (metal mode)\n", len(p.Nodes), s.Cluster.TalosVersion)
+	fmt.Fprintf(f.IO.Out, "config shape %s, from %s\n", out.Shape, shapeOrigin(out.Shape))
 	fmt.Fprintf(f.IO.Out, "wrote %d file(s), %d unchanged, in %s\n", len(res.Written), len(res.Unchanged), opts.OutDir)
 	for _, r := range res.Removed {
 		fmt.Fprintf(f.IO.Out, "removed %s (no longer generated)\n", filepath.Join(opts.OutDir, r))
@@ -122,4 +129,15 @@ func runGen(f *Factory, opts *GenOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "next: %s/%s\n", opts.OutDir, gen.NextStepsPath)
 	return nil
+}
+
+// shapeOrigin says in a few words where the patches' shape came from.
+func shapeOrigin(src gen.ShapeSource) string {
+	switch src.From {
+	case gen.ShapeFromBase:
+		return "--base " + strings.Join(src.Files, ", ")
+	case gen.ShapeFromCreatedWith:
+		return "cluster.createdWith " + src.Version
+	}
+	return "talosVersion " + src.Version + " (a new cluster; set cluster.createdWith for an older one)"
 }
