@@ -207,20 +207,9 @@ func TestImageRunsVersion(t *testing.T) {
 		t.Errorf("CA bundle has %d certificates, want the Mozilla set", n)
 	}
 
-	var cmd *exec.Cmd
-	if os.Geteuid() == 0 {
-		cmd = exec.Command(ImageBinary, "version", "-o", "json")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
-		cmd.Dir = "/"
-		cmd.Env = cf.Config.Env
-	} else {
-		t.Log("not root: running the unpacked binary without chroot")
-		cmd = exec.Command(filepath.Join(root, ImageBinary), "version", "-o", "json")
-		cmd.Env = []string{}
-	}
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("image's tailos version: %v\n%s", err, out)
+	out, code := runInImage(t, root, cf.Config.Env, "version", "-o", "json")
+	if code != 0 {
+		t.Fatalf("image's tailos version: exit %d\n%s", code, out)
 	}
 	var info version.Info
 	if err := json.Unmarshal(out, &info); err != nil {
@@ -238,6 +227,46 @@ func TestImageRunsVersion(t *testing.T) {
 	if info.Go != runtime.Version() {
 		t.Errorf("built with %q, the test runs %q", info.Go, runtime.Version())
 	}
+
+	// `docker run -v "$PWD:/work" … check .`: the files are mounted at the
+	// working directory; a repeated flag is an error finding (exit 1).
+	patch := "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_EXTRA_ARGS=--hostname=cp-1\n  - TS_HOSTNAME=cp-1\n"
+	if err := os.WriteFile(filepath.Join(root, ImageWorkDir, "patch.yaml"), []byte(patch), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code = runInImage(t, root, cf.Config.Env, "check", ".")
+	if code != 1 || !strings.Contains(string(out), "patch.yaml:5: error TS130") {
+		t.Errorf("image's tailos check .: exit %d, want 1 with TS130 on line 5:\n%s", code, out)
+	}
+}
+
+// runInImage runs the image's tailos with args: chrooted into root when
+// running as root (only what the image holds is there), else the unpacked
+// binary directly. It returns stdout and the exit code.
+func runInImage(t *testing.T, root string, env []string, args ...string) ([]byte, int) {
+	t.Helper()
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		cmd = exec.Command(ImageBinary, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+		cmd.Dir = ImageWorkDir
+	} else {
+		t.Log("not root: running the unpacked binary without chroot")
+		cmd = exec.Command(filepath.Join(root, ImageBinary), args...)
+		cmd.Dir = filepath.Join(root, ImageWorkDir)
+	}
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return append(out, stderr.Bytes()...), ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running the image's tailos %v: %v", args, err)
+	}
+	return out, 0
 }
 
 func TestArchiveHoldsTheImageBinary(t *testing.T) {
