@@ -58,6 +58,10 @@ type Options struct {
 // semverRE is the SemVer 2.0 grammar with Go's leading v.
 var semverRE = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
 
+// Validate checks the options and fills in the defaults, as Build does
+// before it builds anything.
+func (o *Options) Validate() error { return o.normalize() }
+
 func (o *Options) normalize() error {
 	if !semverRE.MatchString(o.Version) {
 		return fmt.Errorf("version %q: want a semantic version with a leading v, e.g. v0.3.0", o.Version)

@@ -25,8 +25,8 @@ type Result struct {
 	// Checksums are the SHA-256 (hex) of every archive and SBOM by name, as
 	// listed in SHA256SUMS.
 	Checksums map[string]string
-	// Image is the OCI index in Dir/image (zero with NoImage).
-	Image       ocibuild.Content
+	// Image is the OCI index in Dir/image (nil with NoImage).
+	Image       v1.ImageIndex
 	ImageDigest string
 }
 
@@ -109,13 +109,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 			}
 			images[arch] = img
 		}
-		res.Image = ocibuild.Content{Index: ocibuild.Index("linux", images)}
+		res.Image = ocibuild.Index("linux", images)
 		d, err := res.Image.Digest()
 		if err != nil {
 			return nil, err
 		}
 		res.ImageDigest = d.String()
-		if err := ocibuild.WriteLayout(filepath.Join(tmp, ImageDir), ImageTag(opts.Version), res.Image); err != nil {
+		if err := ocibuild.WriteLayout(filepath.Join(tmp, ImageDir), ImageTag(opts.Version), ocibuild.Content{Index: res.Image}); err != nil {
 			return nil, err
 		}
 	}
@@ -133,8 +133,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 // Push uploads the release's image index to ref (credentials from the
 // docker config) and returns the reference by digest.
 func Push(ctx context.Context, ref name.Reference, res *Result) (string, error) {
-	if res.Image.Index == nil {
+	if res.Image == nil {
 		return "", fmt.Errorf("the release was built without an image")
 	}
-	return ocibuild.Push(ctx, ref, res.Image)
+	return ocibuild.Push(ctx, ref, ocibuild.Content{Index: res.Image})
 }

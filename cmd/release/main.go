@@ -70,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}
+	if err := opts.Validate(); err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 2
+	}
 	var ref name.Reference
 	if push != "" {
 		r, err := name.ParseReference(push)
