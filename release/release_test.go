@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/x509"
+	"debug/elf"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -325,6 +326,16 @@ func TestArchiveHoldsTheImageBinary(t *testing.T) {
 	}
 	if !bytes.Equal(bin, inImage) {
 		t.Error("the archive and the image carry different binaries")
+	}
+	// Static: no ELF interpreter, so it runs on an empty base.
+	f2, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f2.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("the linux binary is dynamically linked")
+		}
 	}
 }
 
