@@ -1,20 +1,15 @@
 package extension
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/tailos/tailos/internal/ocibuild"
 )
 
 // BuildOptions describe one extension image.
@@ -110,7 +105,7 @@ func Build(ctx context.Context, opts BuildOptions) (*Artifact, error) {
 		art.Images[arch] = img
 	}
 	if len(arches) > 1 {
-		art.Index = buildIndex(art)
+		art.Index = ocibuild.Index("linux", art.Images)
 	}
 	return art, nil
 }
@@ -158,51 +153,9 @@ func buildImage(manifest, spec []byte, binDir, version, arch string) (v1.Image, 
 	if err != nil {
 		return nil, err
 	}
-	raw, err := tarBytes(files)
-	if err != nil {
-		return nil, err
-	}
-	layer, err := tarball.LayerFromOpener(
-		func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil },
-		tarball.WithCompressionLevel(gzip.BestCompression),
-		tarball.WithMediaType(types.OCILayer),
-		tarball.WithCompressedCaching,
-	)
-	if err != nil {
-		return nil, fmt.Errorf("creating layer: %w", err)
-	}
-	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, MediaType: types.OCILayer})
-	if err != nil {
-		return nil, fmt.Errorf("adding layer: %w", err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
-	cf = cf.DeepCopy()
-	cf.Architecture, cf.OS = arch, "linux"
-	cf.Created = v1.Time{Time: Epoch}
-	cf.History = nil
-	cf.Config.Labels = map[string]string{
+	return ocibuild.Image(files, "linux", arch, v1.Config{Labels: map[string]string{
 		"org.opencontainers.image.title":   ServiceName,
 		"org.opencontainers.image.version": version,
 		"org.opencontainers.image.source":  "https://github.com/tailscale/tailscale",
-	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return nil, fmt.Errorf("writing config: %w", err)
-	}
-	return img, nil
-}
-
-func buildIndex(a *Artifact) v1.ImageIndex {
-	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, arch := range a.Arches() {
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{
-			Add:        a.Images[arch],
-			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}},
-		})
-	}
-	return idx
+	}})
 }

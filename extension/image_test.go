@@ -126,7 +126,11 @@ func TestPushPullMultiArch(t *testing.T) {
 
 	for _, arch := range Arches {
 		dest := filepath.Join(t.TempDir(), "ext")
-		if err := Unpack(ctx, ref, arch, dest); err != nil {
+		img, err := OpenRef(ctx, mustRef(t, ref), arch)
+		if err != nil {
+			t.Fatalf("OpenRef %s: %v", arch, err)
+		}
+		if err := UnpackImage(img, dest); err != nil {
 			t.Fatalf("Unpack %s: %v", arch, err)
 		}
 		if _, err := Validate(dest, ""); err != nil {

@@ -14,10 +14,11 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/siderolabs/talos/pkg/machinery/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/tailos/tailos/secret"
 )
 
 // Report is what `tailos extension inspect` shows about one image.
@@ -47,12 +48,12 @@ type Binary struct {
 	Static bool `json:"static"`
 }
 
-// Inspect opens src (see Open), validates it, and describes its manifest,
+// Inspect opens a local src (see Open), validates it, and describes its manifest,
 // service specs and binaries. A validation failure is reported in
 // Report.Invalid alongside whatever could be read, so that broken images can
 // still be examined; other failures are errors.
-func Inspect(ctx context.Context, src, arch, talosVersion string, ropts ...remote.Option) (*Report, error) {
-	img, err := Open(ctx, src, arch, ropts...)
+func Inspect(ctx context.Context, src, arch, talosVersion string) (*Report, error) {
+	img, err := Open(ctx, src, arch)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,15 @@ func InspectImage(img v1.Image, src, arch, talosVersion string) (*Report, error)
 		rep.Specs, _ = LoadSpecs(dir)
 	} else {
 		rep.Manifest, rep.Specs = u.Manifest, u.Specs
+	}
+	// A report is for showing: an auth key baked into the image is masked.
+	for _, sp := range rep.Specs {
+		if sp == nil {
+			continue
+		}
+		for i, e := range sp.Container.Environment {
+			sp.Container.Environment[i] = secret.Mask(e)
+		}
 	}
 	rep.Binaries, err = describeBinaries(dir)
 	if err != nil {

@@ -10,6 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"io/fs"
+	"net"
+	"net/http"
+	"time"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -19,39 +24,64 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// Open finds the linux/arch extension image in src: an OCI image layout
-// directory, an image tarball (docker save / crane pull format), or a
-// registry reference. Extra remote options (auth, transport) apply to refs.
-func Open(ctx context.Context, src, arch string, ropts ...remote.Option) (v1.Image, error) {
+// LayoutPrefix marks an OCI image layout directory explicitly:
+// "oci-layout:./out/tailscale".
+const LayoutPrefix = "oci-layout:"
+
+// Pull limits: a registry that stops answering fails the pull instead of
+// hanging it (the caller's context bounds the whole transfer).
+const (
+	dialTimeout     = 30 * time.Second
+	responseTimeout = 60 * time.Second
+)
+
+// Open finds the linux/arch extension image in a local src: "oci-layout:DIR",
+// or a path that exists — an OCI image layout directory or an image tarball
+// (docker save / crane pull format). It never goes to the network: a
+// registry image is opened with OpenRef, so a mistyped path is an error, not
+// a Docker Hub pull.
+func Open(ctx context.Context, src, arch string) (v1.Image, error) {
 	if err := checkArch(arch); err != nil {
 		return nil, err
 	}
-	fi, statErr := os.Stat(src)
+	if dir, ok := strings.CutPrefix(src, LayoutPrefix); ok {
+		return openLayout(dir, arch)
+	}
+	fi, err := os.Stat(src)
 	switch {
-	case statErr == nil && fi.IsDir():
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: no such file or directory (a registry image needs --remote)", src)
+	case err != nil:
+		return nil, err
+	case fi.IsDir():
 		return openLayout(src, arch)
-	case statErr == nil:
-		img, err := tarball.ImageFromPath(src, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s: not an image tarball: %w", src, err)
-		}
-		if err := checkPlatform(img, arch); err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
-		}
-		return img, nil
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: not a regular file or directory", src)
 	}
-	ref, err := name.ParseReference(src)
+	img, err := tarball.ImageFromPath(src, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: neither a file, a directory nor an image reference: %w", src, err)
+		return nil, fmt.Errorf("%s: not an image tarball: %w", src, err)
 	}
-	return OpenRef(ctx, ref, arch, ropts...)
+	if err := checkPlatform(img, arch); err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return img, nil
 }
 
 // OpenRef pulls the linux/arch image of ref (parse it with name.Insecure for
-// a plain-HTTP registry).
+// a plain-HTTP registry). Connections and responses have timeouts; ctx
+// bounds the whole pull, layers included (they are fetched as read).
 func OpenRef(ctx context.Context, ref name.Reference, arch string, ropts ...remote.Option) (v1.Image, error) {
+	if err := checkArch(arch); err != nil {
+		return nil, err
+	}
+	tr := remote.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = dialTimeout
+	tr.ResponseHeaderTimeout = responseTimeout
 	opts := append([]remote.Option{
 		remote.WithContext(ctx),
+		remote.WithTransport(tr),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
 		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: arch}),
 	}, ropts...)
@@ -130,21 +160,33 @@ func checkPlatform(img v1.Image, arch string) error {
 	return nil
 }
 
-// Unpack extracts the linux/arch extension image from src (see Open) into
+// Unpack extracts the linux/arch extension image from a local src (see Open) into
 // dest, which must not exist yet or be empty: manifest.yaml and rootfs/, as
 // Talos sees them on a node.
-func Unpack(ctx context.Context, src, arch, dest string, ropts ...remote.Option) error {
-	img, err := Open(ctx, src, arch, ropts...)
+func Unpack(ctx context.Context, src, arch, dest string) error {
+	img, err := Open(ctx, src, arch)
 	if err != nil {
 		return err
 	}
 	return UnpackImage(img, dest)
 }
 
+// Unpack limits: far above a Tailscale extension (about 100 MiB in a few
+// dozen files), far below what a compression bomb would write.
+const (
+	MaxUnpackBytes   = 1 << 30
+	MaxUnpackEntries = 100_000
+)
+
 // UnpackImage extracts img's flattened filesystem into dest. Entries are
 // confined to dest, symlinks are created last so no entry is written
-// through one, and special files are refused as Talos refuses them.
+// through one, special files are refused as Talos refuses them, and the
+// total size and entry count are capped (MaxUnpackBytes, MaxUnpackEntries).
 func UnpackImage(img v1.Image, dest string) error {
+	return unpackImage(img, dest, MaxUnpackBytes)
+}
+
+func unpackImage(img v1.Image, dest string, maxBytes int64) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dest, err)
 	}
@@ -158,7 +200,11 @@ func UnpackImage(img v1.Image, dest string) error {
 	type link struct{ name, target string }
 	var links []link
 	tr := tar.NewReader(rc)
-	for {
+	var total int64
+	for entries := 0; ; entries++ {
+		if entries > MaxUnpackEntries {
+			return fmt.Errorf("image has more than %d entries", MaxUnpackEntries)
+		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			// Extract writes the tar footer before it reports a failure
@@ -189,7 +235,11 @@ func UnpackImage(img v1.Image, dest string) error {
 				return fmt.Errorf("chmod %s: %w", h.Name, err)
 			}
 		case tar.TypeReg:
-			if err := writeEntry(target, tr, mode); err != nil {
+			total += h.Size
+			if h.Size < 0 || total > maxBytes {
+				return fmt.Errorf("image unpacks to more than %d MiB (a compression bomb?)", maxBytes>>20)
+			}
+			if err := writeEntry(target, io.LimitReader(tr, h.Size), mode); err != nil {
 				return fmt.Errorf("extracting %s: %w", h.Name, err)
 			}
 		case tar.TypeSymlink:

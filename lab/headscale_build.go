@@ -14,9 +14,6 @@ import (
 	"github.com/tailos/tailos/extension"
 )
 
-// HeadscaleVersion is the Headscale release the lab runs.
-const HeadscaleVersion = "v0.27.0"
-
 // headscaleModule is built with `go build` in a throwaway module, so that
 // its dependencies never enter tailos's own go.mod.
 const headscaleModule = "github.com/juanfont/headscale"

@@ -24,9 +24,6 @@ import (
 	"github.com/tailos/tailos/spec"
 )
 
-// TailscaleVersion is the Tailscale release the lab builds the extension from.
-const TailscaleVersion = "1.96.5"
-
 // LabEnv are the variables the lab adds to every node's environment. They
 // exist only because the lab's Headscale has a certificate from a
 // throwaway CA and no Internet around it; a real node needs none of them.

@@ -45,6 +45,9 @@ func FuzzLoad(f *testing.F) {
 }
 
 var fuzzSeeds = []string{
+	"apiVersion: config.talstomize.dev/v1alpha1\nkind: Talstomize\nclusterName: c\ncontrolPlaneEndpoint: https://10.5.0.2:6443\nnodes:\n  a:\n    kind: controlplane\n    patches:\n      - machine: {}\n      - |\n        machine:\n          sysctls: {a: b}\n",
+	"clusterName: c\nclusterEndpoint: https://10.5.0.2:6443\nkubernetesVersion: 1.35.0\nschematicId: x\nnodes:\n  - host: a\n    role: worker\n",
+	"clusterName: c\nnodes:\n  - hostname: a\n    schematic: &s {customization: {}}\n  - hostname: b\n    schematic: *s\n",
 	"machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [0.0.0.0/0]\n",
 	`[{"op":"add","path":"/machine/certSANs","value":["a"]}]`,
 	"clusterName: c\nnodes:\n  - hostname: a\n    controlPlane: true\n    schematic:\n      customization:\n        systemExtensions:\n          officialExtensions: [siderolabs/tailscale]\n    extensionServices:\n      - name: tailscale\n        environment: [TS_AUTHKEY=x]\n",

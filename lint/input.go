@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 )
 
@@ -217,7 +217,7 @@ func Unresolved(data []byte) []string {
 // (KEY: value) or a dotenv file (KEY=value, `export` and quotes allowed,
 // # comments). Errors name the file and line.
 func ReadEnvFile(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.ConfigLimit)
 	if err != nil {
 		return nil, err
 	}

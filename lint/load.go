@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -49,6 +51,10 @@ type Unit struct {
 	// fields they are rendered from ("machine.install.image" → the line of
 	// talosImageURL or schematic).
 	Lines map[string]int
+	// Skipped says which parts of the input could not be applied (a
+	// talhelper patch that is missing or does not decode): the unit was
+	// checked without them.
+	Skipped []string
 }
 
 // InputError is bad input: it names the file (and line when known).
@@ -124,9 +130,9 @@ func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
 	var sources []Source
 	var all []byte
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := userfile.Read(f, userfile.ConfigLimit)
 		if err != nil {
-			return Unit{}, nil, &InputError{File: f, Err: errors.Unwrap(err)}
+			return Unit{}, nil, &InputError{File: f, Err: userfile.Cause(err)}
 		}
 		p, err := configpatcher.LoadPatch(data)
 		if err != nil {
@@ -148,6 +154,9 @@ func (l *Loader) LoadMerged(paths []string) (Unit, []Source, error) {
 	return Unit{File: files[0], Source: all, Config: cfg, Partial: partial, Kind: "merged"}, sources, nil
 }
 
+// projectFiles name the project files of topf and talstomize.
+var projectFiles = []string{"topf.yaml", "topf.yml", "talstomize.yaml"}
+
 // expand lists files, walking directories for *.yaml and *.yml (sorted).
 func expand(paths []string) ([]string, error) {
 	var files []string
@@ -165,6 +174,16 @@ func expand(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
+			if d.IsDir() {
+				// A topf or talstomize project is its project file: the
+				// patches under it are read through it, in its order.
+				for _, name := range projectFiles {
+					if _, err := os.Stat(filepath.Join(path, name)); err == nil {
+						found = append(found, filepath.Join(path, name))
+						return fs.SkipDir
+					}
+				}
+			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				found = append(found, path)
 			}
@@ -179,6 +198,79 @@ func expand(paths []string) ([]string, error) {
 	return files, nil
 }
 
+// PathsResult is what LoadPathsContext made of every input file.
+type PathsResult struct {
+	Units []Unit
+	// Failed are the files (or paths) that could not be checked at all.
+	Failed []*InputError
+	// Ignored are files met in a directory that are not Talos input (an
+	// Image Factory schematic, as gen writes next to its patches).
+	Ignored []*InputError
+}
+
+// LoadPathsContext loads every path like LoadPaths, but a file that fails
+// does not stop the others: it is listed in Failed. ctx is checked between
+// files, so a long run stops when it is cancelled.
+func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsResult, error) {
+	var res PathsResult
+	for _, p := range paths {
+		files, err := expand([]string{p})
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				ie = &InputError{File: p, Err: err}
+			}
+			res.Failed = append(res.Failed, ie)
+			continue
+		}
+		if len(files) == 0 {
+			res.Failed = append(res.Failed, &InputError{File: p, Err: errors.New("no *.yaml or *.yml files")})
+			continue
+		}
+		walked := len(files) > 1 || files[0] != p
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return res, context.Cause(ctx)
+			}
+			data, err := userfile.Read(f, userfile.ConfigLimit)
+			if err != nil {
+				res.Failed = append(res.Failed, &InputError{File: f, Err: userfile.Cause(err)})
+				continue
+			}
+			if walked && isSchematic(data) {
+				res.Ignored = append(res.Ignored, &InputError{File: f, Err: errors.New("an Image Factory schematic, not a Talos config")})
+				continue
+			}
+			us, err := l.Load(f, data)
+			if err != nil {
+				var ie *InputError
+				if !errors.As(err, &ie) {
+					ie = &InputError{File: f, Err: err}
+				}
+				res.Failed = append(res.Failed, ie)
+				continue
+			}
+			res.Units = append(res.Units, us...)
+		}
+	}
+	return res, nil
+}
+
+// isSchematic reports whether data is an Image Factory schematic: one
+// mapping whose keys are only the schematic's own.
+func isSchematic(data []byte) bool {
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil || len(m) == 0 {
+		return false
+	}
+	for k := range m {
+		if k != "customization" && k != "overlay" {
+			return false
+		}
+	}
+	return true
+}
+
 // LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
 // loads every file.
 func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
@@ -188,9 +280,9 @@ func (l *Loader) LoadPaths(paths []string) ([]Unit, error) {
 	}
 	var units []Unit
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := userfile.Read(f, userfile.ConfigLimit)
 		if err != nil {
-			return nil, &InputError{File: f, Err: errors.Unwrap(err)}
+			return nil, &InputError{File: f, Err: userfile.Cause(err)}
 		}
 		us, err := l.Load(f, data)
 		if err != nil {
@@ -236,6 +328,12 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	for _, d := range docs {
+		if d.Kind == yaml.MappingNode && isTalstomize(d) {
+			return l.talstomize(file, data, d)
+		}
+		if d.Kind == yaml.MappingNode && isTopf(file, d) {
+			return l.topf(file, data, d)
+		}
 		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
 			return l.talhelper(file, data, d)
 		}
@@ -246,7 +344,17 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		clean, invalid := stripInvalid(data, docs)
 		cfg, err := configloader.NewFromBytes(clean)
 		if unregistered(err) {
-			cfg, err = configloader.NewFromBytes(l.dropUnknown(file, clean))
+			clean = l.dropUnknown(file, clean)
+			cfg, err = configloader.NewFromBytes(clean)
+		}
+		for range 3 {
+			retry, dropped := dropTemplated(clean, err)
+			if retry == nil {
+				break
+			}
+			l.noteDropped(file, dropped)
+			clean = retry
+			cfg, err = configloader.NewFromBytes(clean)
 		}
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
@@ -318,7 +426,17 @@ func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, err
 	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if unregistered(err) {
-		p, err = configpatcher.LoadPatch(l.dropUnknown(file, clean))
+		clean = l.dropUnknown(file, clean)
+		p, err = configpatcher.LoadPatch(clean)
+	}
+	for range 3 {
+		retry, dropped := dropTemplated(clean, err)
+		if retry == nil {
+			break
+		}
+		l.noteDropped(file, dropped)
+		clean = retry
+		p, err = configpatcher.LoadPatch(clean)
 	}
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
@@ -386,5 +504,12 @@ func parseDocs(data []byte) ([]*yaml.Node, error) {
 		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 			docs = append(docs, n.Content[0])
 		}
+	}
+}
+
+// noteDropped says which templated fields were left out of the check.
+func (l *Loader) noteDropped(file string, paths []string) {
+	for _, p := range paths {
+		l.note(fmt.Sprintf("%s: %s holds an unresolved template value machinery cannot decode; checked without it", file, p))
 	}
 }

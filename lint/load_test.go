@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tailos/tailos/rules"
 )
 
 // Load tells the input shapes apart and rejects what Talos would, naming
@@ -78,5 +80,80 @@ func TestLines(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("missing findings %v", want)
+	}
+}
+
+// Template references in typed fields (a URL, an MTU) are left out and
+// noted, never guessed: the rest of the file is still checked, and no rule
+// judges the templated value.
+func TestTemplatedFields(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		dropped   []string
+	}{
+		{"patch", "machine:\n  install:\n    image: ${installer_url}\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: ${mtu}\ncluster:\n  controlPlane:\n    endpoint: https://${CLUSTER_ENDPOINT}:6443\n",
+			[]string{"machine.network.interfaces.0.mtu", "cluster.controlPlane.endpoint"}},
+		{"go template", "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [192.168.1.0/24]\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: '{{ .MTU }}'\n",
+			[]string{"machine.network.interfaces.0.mtu"}},
+		{"nothing templated", "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: 1500\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLoader(nil)
+			src := "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=${TS_AUTHKEY}\n---\n" + tc.src
+			us, err := l.Load("t.yaml", []byte(src))
+			if err != nil {
+				t.Fatalf("templated file rejected: %v", err)
+			}
+			var notes []string
+			for _, n := range l.Notes {
+				if strings.Contains(n, "checked without it") {
+					notes = append(notes, n)
+				}
+			}
+			if len(notes) != len(tc.dropped) {
+				t.Fatalf("notes %q, want %d", notes, len(tc.dropped))
+			}
+			for i, d := range tc.dropped {
+				if !strings.Contains(notes[i], d) {
+					t.Errorf("note %q does not name %s", notes[i], d)
+				}
+			}
+			for _, f := range CheckUnit(BuildModel(us[0].Config, Options{File: "t.yaml", Source: us[0].Source, Partial: us[0].Partial}), us[0]) {
+				if strings.Contains(f.Message, "not an Image Factory installer") || f.Rule == "TS121" || f.Rule == "TS080" {
+					t.Errorf("%s judged a templated value: %s", f.Rule, f.Message)
+				}
+			}
+		})
+	}
+}
+
+// A LAN numbered from CGNAT space is not the tailnet: the mode follows
+// what can only be a LAN (a static address there, a /16 or narrower pin)
+// unless a Headscale login server explains a narrow tailnet prefix.
+func TestInferModeCGNATLAN(t *testing.T) {
+	esc := func(args string) string {
+		return "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=file:/var/lib/tailscale/k\n  - TS_EXTRA_ARGS=" + args + "\n---\n"
+	}
+	pin := func(v string) string { return "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: [" + v + "]\n" }
+	for _, tc := range []struct {
+		name, src string
+		want      rules.Mode
+	}{
+		{"tailnet pin", esc("--ssh") + pin("100.64.0.0/10"), rules.ModeClusterNetwork},
+		{"narrow CGNAT pin", esc("--ssh") + pin("100.100.1.0/24"), rules.ModeManagement},
+		{"narrow pin with Headscale", esc("--login-server=https://hs.example.com") + pin("100.64.0.0/16"), rules.ModeClusterNetwork},
+		{"static CGNAT address", esc("--ssh") + pin("100.64.0.0/10") + "  network:\n    interfaces:\n      - interface: eth0\n        addresses: [100.72.0.5/16]\n", rules.ModeManagement},
+		{"private LAN", esc("--ssh") + pin("192.168.1.0/24"), rules.ModeManagement},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			us, err := NewLoader(nil).Load("t.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := BuildModel(us[0].Config, Options{Partial: us[0].Partial, Source: us[0].Source})
+			if m.Mode != tc.want {
+				t.Errorf("mode %s (%s), want %s", m.Mode, m.ModeReason, tc.want)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
+	talosconfig "github.com/siderolabs/talos/pkg/machinery/config/config"
+	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
@@ -48,7 +50,7 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	guard(func() { tailscaleModel(cfg, c) })
 	guard(func() { installModel(cfg, c, kinds, opts) })
 	guard(func() { machineModel(cfg, c) })
-	guard(func() { kubeModel(cfg, c, kinds) })
+	guard(func() { kubeModel(cfg, c, kinds, opts) })
 	guard(func() { networkModel(cfg, c, kinds) })
 	if !opts.Partial {
 		for _, sc := range talosconf.ShapeConflicts(cfg) {
@@ -119,6 +121,11 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 		}
 	}
 	in.FromInput = in.Image != "" && (!opts.Partial || bytes.Contains(opts.Source, []byte(in.Image)))
+	if in.FromInput && rules.Unresolved(in.Image) {
+		// ${installer_url}: the real reference is not in the file.
+		in.Unresolved = true
+		return
+	}
 	if in.FromInput {
 		if m := imageTag.FindStringSubmatch(in.Image); m != nil {
 			c.TalosVersion = m[1]
@@ -134,6 +141,8 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 		in.SchematicKnown = true
 	case in.Factory:
 		if exts, ok := opts.Schematics[in.SchematicID]; ok {
+			in.SchematicKnown, in.Extensions = true, exts
+		} else if exts, ok := WellKnownSchematics()[in.SchematicID]; ok {
 			in.SchematicKnown, in.Extensions = true, exts
 		} else if opts.LookupSchematic != nil {
 			in.Extensions, in.SchematicKnown = opts.LookupSchematic(in.SchematicID)
@@ -181,7 +190,7 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 	}
 }
 
-func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
+func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, opts Options) {
 	if kinds["KubeNodeConfig"] {
 		guard(func() {
 			if raw := cfg.RawV1Alpha1(); raw != nil && raw.MachineConfig != nil && raw.MachineConfig.MachineKubelet != nil &&
@@ -216,6 +225,16 @@ func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 			c.APIServerSANs = a.CertSANs()
 		}
 	})
+	guard(func() {
+		if k := cfg.K8sClusterConfig(); k != nil && k.ClusterEndpoint() != nil {
+			ep := k.ClusterEndpoint().String()
+			// A stand-in base's endpoint says nothing about the node.
+			if !opts.Partial || bytes.Contains(opts.Source, []byte(k.ClusterEndpoint().Host)) {
+				c.ClusterEndpoint = ep
+				c.ClusterEndpointAt = rules.At(rules.DocV1Alpha1, "cluster.controlPlane.endpoint")
+			}
+		}
+	})
 }
 
 func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
@@ -246,6 +265,7 @@ func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 			}
 		}
 	})
+	guard(func() { firewallModel(cfg, c, kinds) })
 	for _, l := range cfg.NetworkCommonLinkConfigs() {
 		if l.Name() == "tailscale0" && c.TailscaleLink == nil {
 			loc := rules.At(rules.DocRef{Kind: "LinkConfig", Name: "tailscale0"}, "name")
@@ -282,6 +302,14 @@ func InferMode(c *rules.Config, flag rules.Mode) (rules.Mode, string) {
 	switch {
 	case flag != "":
 		return flag, "set by --mode"
+	case len(rules.LANInCGNAT(c)) > 0 && (rules.PinsTailnet(c.NodeIP.Values) || rules.PinsTailnet(c.Etcd.Values)):
+		// A LAN numbered from 100.64.0.0/10: the pin selects the LAN.
+		return rules.ModeManagement, "the node's LAN is in 100.64.0.0/10, so subnets pinned there select the LAN"
+	case rules.NarrowCGNATPin(c):
+		// Tailscale hands out addresses from all of 100.64.0.0/10: a /16 or
+		// narrower pin selects a LAN numbered from CGNAT space. (A Headscale
+		// tailnet can use a narrower prefix; its login server says so.)
+		return rules.ModeManagement, "kubelet or etcd are pinned to a /16 or narrower network inside 100.64.0.0/10, a LAN in CGNAT space (Tailscale assigns from the whole /10)"
 	case rules.PinsTailnet(c.NodeIP.Values):
 		return rules.ModeClusterNetwork, "kubelet validSubnets pinned to the tailnet"
 	case rules.PinsTailnet(c.Etcd.Values):
@@ -300,4 +328,36 @@ func parsePrefixes(ss []string) []netip.Prefix {
 		}
 	}
 	return out
+}
+
+// firewallModel reads the ingress firewall documents.
+func firewallModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
+	if !kinds["NetworkDefaultActionConfig"] && !kinds["NetworkRuleConfig"] {
+		return
+	}
+	nr := cfg.NetworkRules()
+	if nr == nil {
+		return
+	}
+	c.Firewall.Block = nr.DefaultAction() == nethelpers.DefaultActionBlock
+	c.Firewall.At = rules.At(rules.DocRef{Kind: "NetworkDefaultActionConfig"}, "ingress")
+	for _, d := range cfg.Documents() {
+		if d.Kind() != "NetworkRuleConfig" {
+			continue
+		}
+		r, ok := d.(talosconfig.NetworkRuleConfigRules)
+		if !ok {
+			continue
+		}
+		name := ""
+		if n, ok := d.(interface{ Name() string }); ok {
+			name = n.Name()
+		}
+		for _, rule := range r.Rules() {
+			c.Firewall.Rules = append(c.Firewall.Rules, rules.FirewallRule{
+				Name: name, Protocol: rule.Protocol().String(), Ports: rule.PortRanges(),
+				Subnets: rule.Subnets(), Except: rule.ExceptSubnets(),
+			})
+		}
+	}
 }

@@ -3,7 +3,6 @@ package lint
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/talosconf"
@@ -82,6 +82,7 @@ type talInterface struct {
 // relative to the talconfig (or, in a multi-document file, from a document
 // headed `# file: <name>`); envsubst placeholders stay verbatim.
 func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, error) {
+	resolveAliases(root)
 	var tc talconfig
 	if err := root.Decode(&tc); err != nil {
 		return nil, &InputError{File: file, Err: fmt.Errorf("talhelper config: %w", err)}
@@ -115,7 +116,8 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			name = fmt.Sprintf("nodes[%d]", i)
 		}
 		var patches []configpatcher.Patch
-		var facts rules.LoadFacts
+		facts := rules.LoadFacts{Tool: "talhelper"}
+		var skipped []string
 		srcs := []Source{{File: file, Data: data}}
 		for _, svc := range append(append([]talService{}, group.ExtensionServices...), n.ExtensionServices...) {
 			if svc.Name == "tailscale" {
@@ -126,7 +128,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			for j := range src {
 				p, err := l.talPatch(file, name, &src[j], siblings, &facts, &srcs)
 				if err != nil {
-					l.note(err.Error())
+					skipped = append(skipped, err.Error())
 					continue
 				}
 				patches = append(patches, p)
@@ -146,18 +148,20 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 		for _, p := range patches {
 			out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
 			if err != nil {
-				l.note(fmt.Sprintf("%s: node %s: patch skipped: %v", file, name, err))
+				msg := fmt.Sprintf("%s: node %s: patch skipped: %v", file, name, err)
+				skipped = append(skipped, msg)
 				continue
 			}
 			next, err := out.Config()
 			if err != nil {
-				l.note(fmt.Sprintf("%s: node %s: patch skipped: %v", file, name, err))
+				msg := fmt.Sprintf("%s: node %s: patch skipped: %v", file, name, err)
+				skipped = append(skipped, msg)
 				continue
 			}
 			cfg = next
 		}
 		units = append(units, Unit{File: file, Node: name, Source: data, Config: cfg, Kind: "talhelper", Schematics: schematics,
-			TalosVersion: talosVersion(tc.TalosVersion), Load: facts, Sources: srcs, Lines: nodeLines(root, i, n.ControlPlane)})
+			TalosVersion: talosVersion(tc.TalosVersion), Load: facts, Sources: srcs, Lines: nodeLines(root, i, n.ControlPlane), Skipped: skipped})
 	}
 	for _, name := range unreferenced(tc, siblings) {
 		l.note(fmt.Sprintf("%s: bundled document %s is not referenced by any patches: entry, so it is not applied", file, name))
@@ -186,8 +190,13 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 	switch {
 	case n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "@"):
 		ref := strings.TrimPrefix(n.Value, "@")
+		// A patch file lives in the talconfig's tree: "@../../x" would
+		// read any file the user can.
+		if !filepath.IsLocal(filepath.Clean(ref)) {
+			return nil, fmt.Errorf("%s: node %s: patch %s is outside %s, skipped", file, node, ref, filepath.Dir(file))
+		}
 		disk := filepath.Join(filepath.Dir(file), ref)
-		b, err := os.ReadFile(disk)
+		b, err := userfile.Read(disk, userfile.ConfigLimit)
 		if err == nil {
 			facts.Templated = append(facts.Templated, templatedEnvKeys(b)...)
 			b = Substitute(b, l.Env)

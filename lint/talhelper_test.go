@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -304,4 +305,106 @@ func TestTalhelperAttribution(t *testing.T) {
 	for r := range want {
 		t.Errorf("no %s finding", r)
 	}
+}
+
+// talhelper trees as users write them: a schematic and an extension
+// service defined once with an anchor and reused by alias; a Talos 1.14
+// target talhelper cannot render; a patch repeating the service's
+// TS_AUTHKEY and TS_HOSTNAME.
+func TestTalhelperAnchorsAndVersions(t *testing.T) {
+	const src = `clusterName: home
+talosVersion: %s
+endpoint: https://192.168.1.50:6443
+nodes:
+  - hostname: cp1
+    ipAddress: 192.168.1.51
+    controlPlane: true
+    schematic: &schematic
+      customization:
+        systemExtensions:
+          officialExtensions: [siderolabs/iscsi-tools, siderolabs/tailscale]
+    extensionServices: &ts
+      - name: tailscale
+        environment:
+          - TS_AUTHKEY=${TS_KEY}
+          - TS_AUTH_ONCE=true
+          - TS_HOSTNAME=cp1
+    patches:
+      - |-
+        apiVersion: v1alpha1
+        kind: ExtensionServiceConfig
+        name: tailscale
+        environment:
+          - TS_AUTHKEY=${TS_KEY}
+          - TS_HOSTNAME=cp1
+  - hostname: w1
+    ipAddress: 192.168.1.61
+    schematic: *schematic
+    extensionServices: *ts
+`
+	for _, tc := range []struct {
+		version string
+		want    map[string][]string // node → rules expected
+		absent  []string
+	}{
+		{"v1.13.4", map[string][]string{"cp1": {"TS135"}}, []string{"TS006", "TS011"}},
+		{"v1.14.1", map[string][]string{"cp1": {"TS006", "TS135"}, "w1": {"TS006"}}, []string{"TS011"}},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "talconfig.yaml")
+			if err := os.WriteFile(p, []byte(fmt.Sprintf(src, tc.version)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l := NewLoader(nil)
+			units, err := l.LoadPaths([]string{p})
+			if err != nil {
+				t.Fatalf("anchors and aliases rejected: %v", err)
+			}
+			if len(units) != 2 {
+				t.Fatalf("%d units", len(units))
+			}
+			for _, u := range units {
+				m := BuildModel(u.Config, Options{File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial,
+					TalosVersion: u.TalosVersion, Load: u.Load, Schematics: u.Schematics, Role: u.Role})
+				if m.Tailscale == nil || m.Tailscale.Get("TS_HOSTNAME") == "" {
+					t.Fatalf("%s: the aliased extension service was not rendered", u.Node)
+				}
+				fs := CheckUnit(m, u)
+				got := map[string]rules.Finding{}
+				for _, f := range fs {
+					got[f.Rule] = f
+				}
+				for _, r := range tc.want[u.Node] {
+					f, ok := got[r]
+					if !ok {
+						t.Errorf("%s: no %s; got %v", u.Node, r, slices.Sorted(maps.Keys(got)))
+					} else if f.Line <= 0 {
+						t.Errorf("%s: %s has no line", u.Node, r)
+					}
+				}
+				for _, r := range tc.absent {
+					if f, ok := got[r]; ok {
+						t.Errorf("%s: unexpected %s: %s", u.Node, r, f.Message)
+					}
+				}
+				if _, ok := got["TS135"]; ok && u.Node == "w1" {
+					t.Errorf("w1 repeats nothing, TS135 fired")
+				}
+			}
+		})
+	}
+}
+
+// Nested aliases cannot make the loader copy without bound.
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("clusterName: c\nnodes: []\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	p := filepath.Join(t.TempDir(), "talconfig.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = NewLoader(nil).LoadPaths([]string{p}) // an error or no units; it must return
 }

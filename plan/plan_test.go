@@ -31,8 +31,12 @@ type policy struct {
 		Routes   map[string][]string `json:"routes"`
 		ExitNode []string            `json:"exitNode"`
 	} `json:"autoApprovers"`
-	Grants []map[string][]string `json:"grants"`
-	ACLs   []map[string]any      `json:"acls"`
+	Grants    []map[string][]string `json:"grants"`
+	ACLs      []map[string]any      `json:"acls"`
+	NodeAttrs []struct {
+		Target []string `json:"target"`
+		Attr   []string `json:"attr"`
+	} `json:"nodeAttrs"`
 }
 
 func parsePolicy(t *testing.T, b []byte) policy {
@@ -102,6 +106,37 @@ func TestPolicyHeadscale(t *testing.T) {
 	}
 	if dst := p.ACLs[0]["dst"].([]any); dst[0] != "tag:talos:50000,6443" {
 		t.Errorf("acl dst: %v", dst)
+	}
+}
+
+// A LAN numbered from CGNAT space gets the node attribute that stops
+// tailscaled dropping it; an ordinary LAN does not.
+func TestPolicyCGNATLAN(t *testing.T) {
+	cgnat := strings.NewReplacer("192.168.1.", "100.100.1.", "192.168.1.0/24", "100.100.1.0/24").Replace(base)
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{{"cgnat LAN", cgnat, true}, {"private LAN", base, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := spec.Parse("t.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Policy(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parsePolicy(t, b)
+			got := len(p.NodeAttrs) == 1 && slices.Equal(p.NodeAttrs[0].Attr, []string{"disable-linux-cgnat-drop-rule"}) &&
+				slices.Contains(p.NodeAttrs[0].Target, "tag:talos")
+			if got != tc.want || !tc.want && p.NodeAttrs != nil {
+				t.Errorf("nodeAttrs %+v, want the attribute: %v\n%s", p.NodeAttrs, tc.want, b)
+			}
+		})
+	}
+	cn := strings.Replace(cgnat, "lanSubnets: [100.100.1.0/24]", "lanSubnets: [100.100.1.0/24]\n  mode: cluster-network", 1)
+	if _, err := spec.Parse("t.yaml", []byte(cn)); err == nil || !strings.Contains(err.Error(), "could not tell the LAN from the tailnet") {
+		t.Errorf("cluster-network mode with a CGNAT LAN: %v", err)
 	}
 }
 

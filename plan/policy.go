@@ -84,6 +84,17 @@ func Policy(s *spec.Spec) ([]byte, error) {
 		b.line("},")
 	}
 
+	if lans := s.CGNATLANs(); len(lans) > 0 && headscale {
+		b.line("// The LAN %s is in CGNAT space; Headscale's policy has no nodeAttrs, so tailscaled keeps", strings.Join(lans, ", "))
+		b.line("// dropping 100.64.0.0/10 traffic arriving on the LAN interface: renumber the LAN or use Tailscale.")
+	} else if len(lans) > 0 {
+		b.line(`"nodeAttrs": [`)
+		b.line("// The LAN %s is in CGNAT space: without this attribute (Tailscale ≥ 1.98) tailscaled", strings.Join(lans, ", "))
+		b.line("// drops traffic from 100.64.0.0/10 arriving on the LAN interface.")
+		b.line(`{"target": %s, "attr": ["disable-linux-cgnat-drop-rule"]},`, q(tags))
+		b.line("],")
+	}
+
 	rs := make([]string, len(routes))
 	for i, r := range routes {
 		rs[i] = r.String()

@@ -1,7 +1,9 @@
-// Package render writes generated files safely: every file atomically (a
-// temporary file renamed into place), secrets with mode 0600, and never over
-// a file the user edited since tailos wrote it unless forced. A manifest of
-// content hashes in the output directory tells tailos's files from edited ones.
+// Package render writes generated files safely: the whole set or nothing
+// (staged, then swapped in through a journal a later run completes or
+// discards), secrets with mode 0600, and never over a file the user edited
+// since tailos wrote it unless forced. A manifest of content hashes in the
+// output directory tells tailos's files from edited ones; files of an
+// earlier run that the new set no longer has are removed when unedited.
 package render
 
 import (
@@ -24,80 +26,6 @@ type File struct {
 	Path   string
 	Data   []byte
 	Secret bool // mode 0600 in a 0700 directory
-}
-
-// Options control overwriting.
-type Options struct {
-	// Force overwrites files the user edited or tailos did not write.
-	Force bool
-}
-
-// Result lists what happened to each file (paths relative to the directory).
-type Result struct {
-	Written   []string
-	Unchanged []string
-}
-
-// ConflictError lists files that would overwrite a user's edits.
-type ConflictError struct {
-	Dir   string
-	Paths []string
-}
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("refusing to overwrite %d file(s) changed since tailos wrote them (use --force): %s",
-		len(e.Paths), strings.Join(e.Paths, ", "))
-}
-
-type manifest struct {
-	Files map[string]string `json:"files"` // path → sha256 hex of what tailos wrote
-}
-
-// Write writes files into dir. It checks every file before touching any, so
-// a conflict leaves the directory as it was.
-func Write(dir string, files []File, opts Options) (Result, error) {
-	var res Result
-	m, err := readManifest(dir)
-	if err != nil {
-		return res, err
-	}
-	type todo struct {
-		f    File
-		hash string
-	}
-	var plan []todo
-	var conflicts []string
-	for _, f := range files {
-		if err := checkPath(f.Path); err != nil {
-			return res, err
-		}
-		h := hash(f.Data)
-		cur, err := os.ReadFile(filepath.Join(dir, f.Path))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return res, fmt.Errorf("reading %s: %w", filepath.Join(dir, f.Path), err)
-		case hash(cur) == h:
-			res.Unchanged = append(res.Unchanged, f.Path)
-			m.Files[f.Path] = h
-			continue
-		case m.Files[f.Path] != hash(cur) && !opts.Force:
-			conflicts = append(conflicts, filepath.Join(dir, f.Path))
-			continue
-		}
-		plan = append(plan, todo{f, h})
-	}
-	if len(conflicts) > 0 {
-		return Result{}, &ConflictError{Dir: dir, Paths: conflicts}
-	}
-	for _, t := range plan {
-		if err := WriteFileAtomic(filepath.Join(dir, t.f.Path), t.f.Data, t.f.Secret); err != nil {
-			return res, err
-		}
-		m.Files[t.f.Path] = t.hash
-		res.Written = append(res.Written, t.f.Path)
-	}
-	return res, writeManifest(dir, m)
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -167,11 +95,15 @@ func readManifest(dir string) (*manifest, error) {
 	return m, nil
 }
 
-func writeManifest(dir string, m *manifest) error {
+func marshalManifest(m *manifest) ([]byte, error) {
 	// encoding/json sorts map keys: the manifest is stable.
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return WriteFileAtomic(filepath.Join(dir, ManifestName), append(b, '\n'), false)
+	return append(b, '\n'), nil
+}
+
+type manifest struct {
+	Files map[string]string `json:"files"` // path → sha256 hex of what tailos wrote
 }

@@ -12,6 +12,13 @@ import (
 func Markdown(r *rules.Rule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** · %s · topic `%s`\n\n%s\n\n", r.ID, r.Severity, r.Topic, r.Why)
+	if cs := r.Cases(); len(cs) > 1 {
+		b.WriteString("Severity:\n")
+		for _, c := range cs {
+			fmt.Fprintf(&b, "- %s: %s\n", c.Severity, c.When)
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Fix: %s\n\nSources:\n", r.Fix)
 	for _, s := range r.Sources {
 		fmt.Fprintf(&b, "- %s\n", s)
@@ -21,7 +28,17 @@ func Markdown(r *rules.Rule) string {
 
 // Explain prints one rule's documentation for `tailos check --explain`.
 func Explain(w io.Writer, r *rules.Rule) error {
-	_, err := fmt.Fprintf(w, "%s  %s\nseverity: %s\ntopic:    %s\n\n%s\n\nfix: %s\n\nsources:\n", r.ID, r.Title, r.Severity, r.Topic, wrap(r.Why, 78), wrap(r.Fix, 78))
+	if _, err := fmt.Fprintf(w, "%s  %s\nseverity: %s\n", r.ID, r.Title, r.Severity); err != nil {
+		return err
+	}
+	if cs := r.Cases(); len(cs) > 1 {
+		for _, c := range cs {
+			if _, err := fmt.Fprintf(w, "  %-8s %s\n", c.Severity.String()+":", c.When); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := fmt.Fprintf(w, "topic:    %s\n\n%s\n\nfix: %s\n\nsources:\n", r.Topic, wrap(r.Why, 78), wrap(r.Fix, 78))
 	if err != nil {
 		return err
 	}

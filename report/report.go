@@ -15,7 +15,31 @@ type Input struct {
 	ModeReason string     `json:"modeReason"`
 	// Files are all files merged into this configuration (--merge).
 	Files []string `json:"files,omitempty"`
+	// Status says whether the input was checked: "" counts as checked.
+	Status Status `json:"status"`
+	// Problems say what could not be checked, for any other status.
+	Problems []string `json:"problems,omitempty"`
 }
+
+// Status is what became of one input: checked clean or with findings is
+// not the same as could not check.
+type Status string
+
+// Input statuses.
+const (
+	// StatusChecked: the whole input was loaded and checked.
+	StatusChecked Status = "checked"
+	// StatusPartial: checked, but parts (a talhelper patch) could not be
+	// loaded; findings cover only the rest.
+	StatusPartial Status = "partial"
+	// StatusUnchecked: the input could not be loaded; nothing was checked.
+	StatusUnchecked Status = "unchecked"
+	// StatusIgnored: met in a directory but not Talos input (a schematic).
+	StatusIgnored Status = "ignored"
+)
+
+// Incomplete reports whether some input was not (fully) checked.
+func (r Report) Incomplete() bool { return r.Summary.Unchecked > 0 }
 
 // owns reports whether a finding belongs to this input.
 func (in Input) owns(f rules.Finding) bool {
@@ -40,6 +64,10 @@ type Summary struct {
 	Warnings int `json:"warnings"`
 	Infos    int `json:"infos"`
 	Fixable  int `json:"fixable"`
+	// Suppressed findings are listed but counted nowhere else.
+	Suppressed int `json:"suppressed"`
+	// Unchecked counts inputs that could not be checked, or only in part.
+	Unchecked int `json:"unchecked"`
 }
 
 // Report is everything a check run produced.
@@ -59,8 +87,25 @@ func New(findings []rules.Finding, inputs []Input, notes []string) Report {
 	if r.Inputs == nil {
 		r.Inputs = []Input{}
 	}
-	r.Summary.Inputs = len(inputs)
+	for i := range r.Inputs {
+		switch r.Inputs[i].Status {
+		case "":
+			r.Inputs[i].Status = StatusChecked
+			r.Summary.Inputs++
+		case StatusChecked:
+			r.Summary.Inputs++
+		case StatusPartial:
+			r.Summary.Inputs++
+			r.Summary.Unchecked++
+		case StatusUnchecked:
+			r.Summary.Unchecked++
+		}
+	}
 	for _, f := range r.Findings {
+		if f.Suppressed != nil {
+			r.Summary.Suppressed++
+			continue
+		}
 		switch f.Severity {
 		case rules.Error:
 			r.Summary.Errors++

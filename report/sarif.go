@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -18,8 +19,22 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation says whether the run checked everything: an input that
+// could not be checked is a tool execution notification, not silence.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -61,11 +76,18 @@ type sarifRuleProps struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0 §3.35: a result the project silenced.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -118,13 +140,29 @@ func SARIF(w io.Writer, r Report, version string) error {
 			ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
 			Region:           &sarifRegion{StartLine: line},
 		}
-		results = append(results, sarifResult{
+		res := sarifResult{
 			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: level(f.Severity),
 			Message:   sarifText{Text: msg},
 			Locations: []sarifLocation{{PhysicalLocation: loc}},
+		}
+		if f.Suppressed != nil {
+			res.Suppressions = []sarifSuppression{{Kind: f.Suppressed.Kind, Justification: f.Suppressed.Justification}}
+		}
+		results = append(results, res)
+	}
+	inv := sarifInvocation{ExecutionSuccessful: !r.Incomplete()}
+	for _, in := range r.Inputs {
+		if in.Status != StatusUnchecked && in.Status != StatusPartial {
+			continue
+		}
+		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(in.File)}}
+		inv.Notifications = append(inv.Notifications, sarifNotification{
+			Level:     "error",
+			Message:   sarifText{Text: fmt.Sprintf("%s: %s", in.Status, strings.Join(in.Problems, "; "))},
+			Locations: []sarifLocation{{PhysicalLocation: loc}},
 		})
 	}
-	log := sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}}}
+	log := sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{inv}, Results: results}}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)

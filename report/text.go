@@ -36,10 +36,25 @@ func Text(w io.Writer, r Report, color bool) error {
 			head += " (node " + in.Node + ")"
 		}
 		ew.printf("%s\n", paint(bold, head))
+		switch in.Status {
+		case StatusUnchecked, StatusIgnored:
+			what := "could not check"
+			if in.Status == StatusIgnored {
+				what = "not checked"
+			}
+			for _, p := range in.Problems {
+				ew.printf("  %s: %s\n", paint(red, what), p)
+			}
+			continue
+		case StatusPartial:
+			for _, p := range in.Problems {
+				ew.printf("  %s: %s\n", paint(yellow, "checked without"), p)
+			}
+		}
 		ew.printf("  mode: %s (%s)\n", in.Mode, in.ModeReason)
 		n := 0
 		for _, f := range r.Findings {
-			if !in.owns(f) {
+			if !in.owns(f) || f.Suppressed != nil {
 				continue
 			}
 			n++
@@ -73,6 +88,12 @@ func Text(w io.Writer, r Report, color bool) error {
 	ew.printf("%s in %s", strings.Join(parts, ", "), plural(s.Inputs, "configuration"))
 	if s.Fixable > 0 {
 		ew.printf("; %d fixable with --fix", s.Fixable)
+	}
+	if s.Suppressed > 0 {
+		ew.printf("; %d suppressed", s.Suppressed)
+	}
+	if s.Unchecked > 0 {
+		ew.printf("; %s could not be checked (in full)", plural(s.Unchecked, "input"))
 	}
 	ew.printf("\n")
 	return ew.err

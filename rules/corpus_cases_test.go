@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,6 +112,14 @@ func TestCrossNode(t *testing.T) {
 		{"peer advertises another LAN", []string{
 			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--accept-routes"),
 			node("b", "192.168.2.11", "TS_ROUTES=192.168.2.0/24"),
+		}, map[string][]string{"TS106": {"a"}}},
+		{"accept-routes, nothing in the input advertises the LAN", []string{
+			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--accept-routes --advertise-tags=tag:talos"),
+			node("b", "192.168.1.11"),
+		}, map[string][]string{"TS106": {"a"}}},
+		{"no node accepts routes", []string{
+			node("a", "192.168.1.10", "TS_EXTRA_ARGS=--advertise-tags=tag:talos"),
+			node("b", "192.168.1.11", "TS_ROUTES=192.168.1.0/24"),
 		}, map[string][]string{}},
 	}
 	l := lint.NewLoader(nil)
@@ -153,6 +162,32 @@ func TestAuthEnvWorldReadable(t *testing.T) {
 		got := only(fs, "TS035")
 		if len(got) != 1 || strings.Contains(got[0].Message, "world-readable") != want {
 			t.Errorf("%s: %v, want world-readable mentioned = %v", mode, got, want)
+		}
+	}
+}
+
+// A template reference is never judged: rules that parse a value skip it
+// (TS038 and the loader's notes say it was not checked).
+func TestTemplatedNeverJudged(t *testing.T) {
+	l := lint.NewLoader(nil)
+	for _, tc := range []struct {
+		src   string
+		rules []string
+	}{
+		{docs(envWith("TS_ROUTES=${POD_CIDR},${SVC_CIDR}"), lanAddress), []string{"TS100", "TS105"}},
+		{envWith("TS_DEBUG_MTU=${MTU}"), []string{"TS080"}},
+		{envWith("TS_LOCAL_ADDR_PORT={{ .Data.local }}", "TS_ENABLE_METRICS=true"), []string{"TS132"}},
+		{docs(envWith(), lanAddress, "machine:\n  kubelet:\n    nodeIP:\n      validSubnets: ['${LAN_CIDR}']\n"), []string{"TS050", "TS055"}},
+		{docs(envWith(), "machine:\n  install:\n    image: ${installer_url}\n"), []string{"TS010", "TS011", "TS001"}},
+		{docs(envWith(), "machine:\n  certSANs: ['{{ .Node.Host }}']\n"), []string{"TS120"}},
+		{esc("TS_AUTHKEY={{ .Data.key }}", "TS_AUTH_ONCE=true", "PORT=41641"), []string{"TS030", "TS039", "TS040"}},
+		{envWith("TS_BOOT_TIMEOUT=${BOOT_TIMEOUT}"), []string{"TS138"}},
+	} {
+		_, fs, _ := check(t, l, "t.yaml", tc.src, lint.Options{})
+		for _, f := range fs {
+			if slices.Contains(tc.rules, f.Rule) {
+				t.Errorf("%s judged a template reference: %s", f.Rule, f.Message)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -151,6 +152,65 @@ type Config struct {
 
 	// TailnetDomain is the MagicDNS suffix (tail1234.ts.net) when known.
 	TailnetDomain string
+
+	// ClusterEndpoint is cluster.controlPlane.endpoint as written in the
+	// input ("" when the input does not set it).
+	ClusterEndpoint   string
+	ClusterEndpointAt Loc
+
+	// Firewall is the Talos ingress firewall (NetworkDefaultActionConfig
+	// and NetworkRuleConfig documents).
+	Firewall Firewall
+}
+
+// Firewall is the Talos ingress firewall configuration.
+type Firewall struct {
+	// Block is true when NetworkDefaultActionConfig sets ingress: block.
+	Block bool
+	At    Loc
+	Rules []FirewallRule
+}
+
+// FirewallRule is one NetworkRuleConfig document.
+type FirewallRule struct {
+	Name     string
+	Protocol string // tcp, udp, icmp, icmpv6
+	Ports    [][2]uint16
+	Subnets  []netip.Prefix
+	Except   []netip.Prefix
+}
+
+// Admits reports whether some rule lets proto traffic from src reach port.
+func (f Firewall) Admits(proto string, src netip.Prefix, port uint16) bool {
+	for _, r := range f.Rules {
+		if r.Protocol != proto {
+			continue
+		}
+		inPort := false
+		for _, pr := range r.Ports {
+			if port >= pr[0] && port <= pr[1] {
+				inPort = true
+			}
+		}
+		if !inPort {
+			continue
+		}
+		for _, s := range r.Subnets {
+			if !covers(s, src) {
+				continue
+			}
+			excluded := false
+			for _, e := range r.Except {
+				if e.Overlaps(src) {
+					excluded = true
+				}
+			}
+			if !excluded {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // MachineFile is one machine.files entry.
@@ -173,6 +233,9 @@ type LoadFacts struct {
 	// Templated are environment keys whose value the input takes from a
 	// ${VAR} placeholder (filled in by --env): not written in the file.
 	Templated []string
+	// Tool is the configuration tool whose input this was rendered from
+	// (talhelper, topf, talstomize), "" for plain configs and patches.
+	Tool string
 }
 
 // InvalidField is a field Talos does not have, with its YAML value.
@@ -195,6 +258,9 @@ type InstallInfo struct {
 	// (the empty schematic, or a schematic given to the linter).
 	SchematicKnown bool
 	Extensions     []string
+	// Unresolved is true when the image is a template reference
+	// (${installer_url}, {{ .Image }}) that tailos cannot judge.
+	Unresolved bool
 }
 
 // TalosBefore reports whether the known Talos version is older than
@@ -231,6 +297,10 @@ type Subnets struct {
 	// Set is true when the field is present in the configuration.
 	Set bool
 }
+
+// Unresolved reports whether an entry is a template reference: the list
+// is then not judged.
+func (s Subnets) Unresolved() bool { return slices.ContainsFunc(s.Values, Unresolved) }
 
 // KubeSpanInfo is the KubeSpan configuration.
 type KubeSpanInfo struct {

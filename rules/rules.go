@@ -77,13 +77,14 @@ const (
 	TopicPort             Topic = "port"
 	TopicExposure         Topic = "exposure"
 	TopicConfigShape      Topic = "config-shape"
+	TopicTooling          Topic = "tooling"
 )
 
 // Topics lists the vocabulary in catalogue order.
 func Topics() []Topic {
 	return []Topic{TopicExtensionMissing, TopicUpgradeImage, TopicStatePersistence, TopicAuthKey,
 		TopicNodeIP, TopicEtcdAdvertise, TopicDNS, TopicMTU, TopicIPForwarding, TopicRoutes,
-		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure, TopicConfigShape}
+		TopicKubeSpan, TopicCertSANs, TopicFlags, TopicSecrets, TopicPort, TopicExposure, TopicConfigShape, TopicTooling}
 }
 
 // Rule is one trap: its documentation and the check that finds it.
@@ -136,6 +137,18 @@ type Finding struct {
 	Fix      string   `json:"fix"`
 	At       Loc      `json:"-"`
 	Edits    []Edit   `json:"-"`
+	// Suppressed is set when an inline `# tailos:ignore` comment or the
+	// linter configuration silences the finding; it is then reported as
+	// suppressed and does not count towards the exit status.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression says how a finding was silenced, in SARIF's terms.
+type Suppression struct {
+	// Kind is "inSource" (a comment in the file) or "external" (the
+	// linter configuration).
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 // Fixable reports whether the finding carries a patch that removes it.

@@ -24,6 +24,9 @@ var _ = register(&Rule{
 		if c.Tailscale == nil || c.Install.Factory {
 			return nil
 		}
+		if c.Install.Unresolved {
+			return nil // a template reference (${installer_url}) is never judged
+		}
 		if c.Install.Image == "" || !c.Install.FromInput {
 			if !c.Complete {
 				return []Result{{

@@ -1,19 +1,14 @@
 package rules
 
-import (
-	"fmt"
-	"regexp"
-)
-
-// placeholder matches talhelper/envsubst ${VAR} and $VAR references.
-var placeholder = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
+import "fmt"
 
 var _ = register(&Rule{
 	ID:       "TS038",
-	Title:    "unresolved ${VAR} placeholder in the tailscale environment",
+	Title:    "unresolved template placeholder (${VAR}, {{ .Var }}) in the tailscale environment",
 	Severity: Info,
 	Topic:    TopicAuthKey,
-	Why: "talhelper (envsubst from talenv and SOPS files), Terraform and shell templates fill ${VAR} before the " +
+	Why: "talhelper (envsubst from talenv and SOPS files), Terraform and shell templates fill ${VAR}, and topf's Go " +
+		"templates fill {{ .Var }}, before the " +
 		"config reaches Talos. tailos does not guess the value: rules that need it (is the key reusable, an OAuth " +
 		"secret, empty?) cannot judge it. Passed verbatim to Talos, containerboot would use the literal text.",
 	Sources: []string{
@@ -28,7 +23,7 @@ var _ = register(&Rule{
 		}
 		var out []Result
 		for _, e := range c.Tailscale.Env {
-			if vars := placeholder.FindAllString(e.Value, -1); len(vars) > 0 {
+			if vars := templateRef.FindAllString(e.Value, -1); len(vars) > 0 {
 				out = append(out, Result{
 					Message: fmt.Sprintf("%s uses %v, not resolved: its value was not checked (pass --env FILE)", e.Key, vars),
 					At:      AtEnv(e.Key),

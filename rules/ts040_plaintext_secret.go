@@ -3,48 +3,15 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/tailos/tailos/secret"
 )
 
-// secretPrefixes are the shapes of Tailscale and Headscale credentials.
-var secretPrefixes = []string{"tskey-auth-", "tskey-client-", "tskey-api-", "tskey-", "hskey-auth-", "hskey-api-", "hskey-"}
+// SecretKind names the credential type of v ("" if v is not one).
+func SecretKind(v string) string { return secret.Kind(v) }
 
-// SecretKind names the credential type of v ("" if v is not one); only
-// the prefix is ever shown.
-func SecretKind(v string) string {
-	for _, p := range secretPrefixes {
-		if strings.HasPrefix(v, p) {
-			return p + "…"
-		}
-	}
-	return ""
-}
-
-// Mask hides credentials in s: every tskey-/hskey- token is cut to its
-// type prefix (tskey-auth-…). Masking is idempotent.
-func Mask(s string) string {
-	for _, marker := range []string{"tskey-", "hskey-"} {
-		var b strings.Builder
-		rest := s
-		for {
-			i := strings.Index(rest, marker)
-			if i < 0 {
-				b.WriteString(rest)
-				break
-			}
-			b.WriteString(rest[:i])
-			tok := rest[i:]
-			end := strings.IndexAny(tok, " \t\n\"',&?")
-			if end < 0 {
-				end = len(tok)
-			}
-			b.WriteString(SecretKind(tok[:end]))
-			rest = tok[end:]
-		}
-		s = b.String()
-	}
-	return s
-}
+// Mask hides credentials in s (see secret.Mask).
+func Mask(s string) string { return secret.Mask(s) }
 
 var _ = register(&Rule{
 	ID:       "TS040",
@@ -79,7 +46,7 @@ var _ = register(&Rule{
 			if slices.Contains(c.Load.Templated, e.Key) {
 				continue // filled in from --env: the file holds a placeholder
 			}
-			if kind := SecretKind(v); kind != "" && !strings.Contains(v, "${") {
+			if kind := SecretKind(v); kind != "" && !Unresolved(v) && !Placeholder(v) {
 				out = append(out, Result{
 					Message: fmt.Sprintf("%s holds a %s credential in plain text", e.Key, kind),
 					At:      AtEnv(e.Key),

@@ -29,9 +29,15 @@ var _ = register(&Rule{
 
 // subnetRisk is the management-mode check shared by kubelet and etcd.
 func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
+	if s.Unresolved() {
+		return nil // a templated list is not judged
+	}
 	f := parseFilter(s.Values)
 	if !f.admits(TailnetV4) {
 		return nil
+	}
+	if _, ok := cgnatPin(s.Values); ok {
+		return nil // pinned to a LAN numbered from CGNAT space: TS056
 	}
 	field := "validSubnets"
 	if what != "kubelet node IP" {

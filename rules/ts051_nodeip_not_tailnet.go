@@ -17,7 +17,7 @@ var _ = register(&Rule{
 	},
 	Fix: "Set validSubnets to [100.64.0.0/10] (add fd7a:115c:a1e0::/48 for IPv6), replacing LAN entries.",
 	Check: func(c *Config) []Result {
-		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || PinsTailnet(c.NodeIP.Values) {
+		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || PinsTailnet(c.NodeIP.Values) || c.NodeIP.Unresolved() {
 			return nil
 		}
 		return []Result{{

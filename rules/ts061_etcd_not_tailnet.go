@@ -15,7 +15,7 @@ var _ = register(&Rule{
 	},
 	Fix: "Set cluster.etcd.advertisedSubnets to [100.64.0.0/10].",
 	Check: func(c *Config) []Result {
-		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || c.Role == "worker" || PinsTailnet(c.Etcd.Values) {
+		if c.Tailscale == nil || c.Mode != ModeClusterNetwork || c.Role == "worker" || PinsTailnet(c.Etcd.Values) || c.Etcd.Unresolved() {
 			return nil
 		}
 		r := Result{

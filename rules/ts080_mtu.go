@@ -34,7 +34,7 @@ var _ = register(&Rule{
 			return nil
 		}
 		v, ok := t.Lookup("TS_DEBUG_MTU")
-		if !ok {
+		if !ok || Unresolved(v) {
 			return nil
 		}
 		at := AtEnv("TS_DEBUG_MTU")

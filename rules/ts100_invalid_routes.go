@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 var via6 = netip.MustParsePrefix("fd7a:115c:a1e0:b1a::/64")
@@ -61,6 +62,7 @@ var _ = register(&Rule{
 			return nil
 		}
 		routes, key := advertisedRoutes(t)
+		routes = slices.DeleteFunc(routes, Unresolved) // templated entries are not judged
 		var out []Result
 		for _, e := range CheckRoutes(routes) {
 			out = append(out, Result{Message: key + ": " + e, At: AtEnv(key)})

@@ -79,7 +79,7 @@ func ownLAN(c *Config) []netip.Prefix {
 	}
 	for _, v := range c.NodeIP.Values {
 		p, err := parsePrefixOrAddr(v)
-		if err != nil || v[0] == '!' || p.Overlaps(TailnetV4) || p.Bits() == 0 {
+		if err != nil || v[0] == '!' || p.Overlaps(TailnetV4) || p.Overlaps(TailnetV6) || p.Bits() == 0 {
 			continue
 		}
 		out = append(out, p)

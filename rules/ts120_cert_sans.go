@@ -48,7 +48,7 @@ var _ = register(&Rule{
 			for _, s := range c.CertSANs {
 				// An unresolved ${VAR} may well be the tailnet address
 				// (TS038 and the notes say it was not checked).
-				if strings.HasSuffix(s, ".ts.net") || TailnetV4.Contains(mustAddr(s)) || strings.Contains(s, "${") {
+				if strings.HasSuffix(s, ".ts.net") || TailnetV4.Contains(mustAddr(s)) || Unresolved(s) {
 					return nil
 				}
 			}

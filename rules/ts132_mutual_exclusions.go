@@ -46,7 +46,7 @@ var _ = register(&Rule{
 		if set("TS_AUDIENCE") && set("TS_CLIENT_SECRET") {
 			add("TS_AUDIENCE", "TS_AUDIENCE and TS_CLIENT_SECRET cannot both be set")
 		}
-		if v := t.Get("TS_LOCAL_ADDR_PORT"); v != "" {
+		if v := t.Get("TS_LOCAL_ADDR_PORT"); v != "" && !Unresolved(v) {
 			if _, err := netip.ParseAddrPort(v); err != nil {
 				add("TS_LOCAL_ADDR_PORT", "error parsing TS_LOCAL_ADDR_PORT value \""+v+"\": "+err.Error())
 			}

@@ -1,6 +1,10 @@
 package schematic
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/tailos/tailos/secret"
+)
 
 // tailnetKey matches Tailscale auth keys and OAuth client secrets
 // (tskey-auth-…, tskey-client-…) and Headscale pre-auth keys (hskey-…).
@@ -14,10 +18,5 @@ func (s *Schematic) HasSecrets() bool {
 	return err == nil && tailnetKey.Match(data)
 }
 
-// MaskSecrets replaces every tailnet key in text by its kind and a mask.
-func MaskSecrets(text string) string {
-	return tailnetKey.ReplaceAllStringFunc(text, func(k string) string {
-		m := tailnetKey.FindStringSubmatch(k)
-		return m[1] + "-" + m[2] + "********"
-	})
-}
+// MaskSecrets replaces every tailnet key in text by its kind (secret.Mask).
+func MaskSecrets(text string) string { return secret.Mask(text) }

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/internal/userfile"
 )
 
 // Load reads, parses, defaults and validates the spec at path.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.SpecLimit)
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}

@@ -118,6 +118,19 @@ func (s *Spec) PinnedSubnets() []string {
 // TailnetIPv6 reports whether tailscale0 must keep IPv6 (its MTU ≥ 1280).
 func (s *Spec) TailnetIPv6() bool { return s.Tailnet.IPv6 == nil || *s.Tailnet.IPv6 }
 
+// CGNATLANs are the LAN subnets inside 100.64.0.0/10. tailscaled drops
+// traffic from that range on other interfaces unless the tailnet policy
+// grants the node attribute disable-linux-cgnat-drop-rule (Tailscale ≥ 1.98).
+func (s *Spec) CGNATLANs() []string {
+	var out []string
+	for _, c := range s.Cluster.LANSubnets {
+		if p, err := netip.ParsePrefix(c); err == nil && cgnatLAN(p) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // ShapeVersion is the Talos version whose `talosctl gen config` made the
 // nodes' machine configs: createdWith, v1.13 for legacyConfig, else the
 // target talosVersion (a new cluster).

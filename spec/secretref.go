@@ -2,8 +2,10 @@ package spec
 
 import (
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/tailos/tailos/internal/userfile"
+	"github.com/tailos/tailos/secret"
 )
 
 // RefKind says where a secret lives.
@@ -46,9 +48,10 @@ func (r SecretRef) Placeholder() string {
 func (r SecretRef) String() string {
 	switch r.Kind {
 	case RefEnv:
-		return "env:" + r.Value
+		// A key put where the variable name belongs is still a key.
+		return secret.Mask("env:" + r.Value)
 	case RefFile:
-		return "file:" + r.Value
+		return secret.Mask("file:" + r.Value)
 	}
 	return "(inline secret)"
 }
@@ -63,7 +66,7 @@ func (r SecretRef) Resolve(lookupEnv func(string) (string, bool)) (string, error
 		}
 		return strings.TrimSpace(v), nil
 	case RefFile:
-		b, err := os.ReadFile(r.Value)
+		b, err := userfile.Read(r.Value, userfile.SecretLimit)
 		if err != nil {
 			return "", fmt.Errorf("reading auth file: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	talosconfig "github.com/siderolabs/talos/pkg/machinery/config"
 
 	"github.com/tailos/tailos/mtu"
+	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -45,6 +46,7 @@ func (s *Spec) validate() error {
 	v.tailnet()
 	v.nodes()
 	v.endpoint()
+	v.safety()
 	byLine := func(a, b *Error) int { return a.Line - b.Line }
 	slices.SortStableFunc(v.errs, byLine)
 	slices.SortStableFunc(s.warnings, byLine)
@@ -116,7 +118,13 @@ func (v *validator) cluster() {
 			if !ok {
 				continue
 			}
-			if p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6) {
+			switch {
+			case list.key == "lanSubnets" && cgnatLAN(p) && c.Mode != ModeClusterNetwork:
+				// A physical network numbered from CGNAT space: the policy
+				// grants disable-linux-cgnat-drop-rule (plan.Policy).
+			case list.key == "lanSubnets" && cgnatLAN(p):
+				v.add(fmt.Sprintf("%s is inside the tailnet range %s: in cluster-network mode kubelet and etcd, pinned to %s, could not tell the LAN from the tailnet", p, TailnetIPv4, TailnetIPv4), path...)
+			case p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6):
 				v.add(fmt.Sprintf("%s overlaps the tailnet range (%s, %s): tailscaled drops and reroutes that traffic", p, TailnetIPv4, TailnetIPv6), path...)
 			}
 			for _, o := range all {
@@ -127,6 +135,12 @@ func (v *validator) cluster() {
 			all = append(all, named{p, path})
 		}
 	}
+}
+
+// cgnatLAN reports whether p is a LAN numbered from CGNAT space: strictly
+// inside 100.64.0.0/10, so tailnet addresses outside it stay apart.
+func cgnatLAN(p netip.Prefix) bool {
+	return p.Addr().Is4() && p.Bits() > TailnetIPv4.Bits() && TailnetIPv4.Contains(p.Addr())
 }
 
 // createdWith checks the version the nodes' configs were generated with:
@@ -277,8 +291,14 @@ func (v *validator) auth() {
 	path := []any{"tailnet", "auth", key}
 	switch ref := ParseSecretRef(val); ref.Kind {
 	case RefEnv:
-		if !envNameRe.MatchString(ref.Value) {
-			v.add(fmt.Sprintf("env:%s is not an environment variable name", ref.Value), path...)
+		switch {
+		case envNameRe.MatchString(ref.Value):
+		case secret.Mask(ref.Value) != ref.Value:
+			// A key pasted where the name belongs: never echoed, not even
+			// the part a folded line would leave after masking.
+			v.add("env: holds a credential, not a variable name; export the key and reference it, e.g. env:TS_AUTHKEY", path...)
+		default:
+			v.add(fmt.Sprintf("env:%s is not an environment variable name", clipValue(ref.Value)), path...)
 		}
 	case RefFile:
 		if ref.Value == "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
@@ -23,23 +24,26 @@ type ExtensionInspectOptions struct {
 	Arch         string
 	TalosVersion string
 	Output       string
+	Remote       bool
 	Insecure     bool
+	Timeout      time.Duration
 }
 
 // NewCmdExtensionInspect describes an extension image.
 func NewCmdExtensionInspect(f *Factory, runF func(*ExtensionInspectOptions) error) *cobra.Command {
 	opts := &ExtensionInspectOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "inspect IMAGE|DIR|FILE.tar",
+		Use:   "inspect DIR|FILE.tar|oci-layout:DIR|--remote IMAGE",
 		Short: "Show an extension image's manifest, service spec and binaries",
-		Long: `inspect opens a Talos system extension image (a registry reference, an OCI
-image layout directory or an image tarball), validates it with Talos's
-extension validators, and prints its manifest, its service specs, and each
-binary with its Go and tailscale.com versions and sha256 digest.
+		Long: `inspect opens a Talos system extension image (an OCI image layout directory,
+oci-layout:DIR, or an image tarball; a registry reference only with
+--remote), validates it with Talos's extension validators, and prints its
+manifest, its service specs (credentials masked), and each binary with its Go
+and tailscale.com versions and sha256 digest. A pull is bounded by --timeout.
 
 Exit status 1 when the image fails validation, 2 when it cannot be read.`,
 		Example: `  tailos extension inspect tailscale.tar
-  tailos extension inspect ghcr.io/siderolabs/tailscale:1.96.4 --arch arm64 -o json`,
+  tailos extension inspect --remote ghcr.io/siderolabs/tailscale:1.96.4 --arch arm64 -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
@@ -56,7 +60,9 @@ Exit status 1 when the image fails validation, 2 when it cannot be read.`,
 	fl.StringVar(&opts.Arch, "arch", "amd64", "architecture to inspect in a multi-arch image (amd64, arm64)")
 	fl.StringVar(&opts.TalosVersion, "talos-version", extension.DefaultTalosVersion, "Talos release to check the manifest's compatibility against")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-	fl.BoolVar(&opts.Insecure, "insecure", false, "allow pulling from a registry over plain HTTP")
+	fl.BoolVar(&opts.Remote, "remote", false, "IMAGE is a registry reference to pull (a local path is never taken for one)")
+	fl.BoolVar(&opts.Insecure, "insecure", false, "allow pulling from a registry over plain HTTP (with --remote)")
+	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up a registry pull after this long")
 	return cmd
 }
 
@@ -66,11 +72,23 @@ func runExtensionInspect(ctx context.Context, opts *ExtensionInspectOptions) err
 	}
 	var rep *extension.Report
 	var err error
-	if opts.Insecure {
-		// The plain-HTTP choice travels with the parsed reference.
-		r, perr := name.ParseReference(opts.Source, name.Insecure)
+	if opts.Insecure && !opts.Remote {
+		return BadInput(fmt.Errorf("--insecure applies to registry pulls: add --remote"))
+	}
+	if opts.Remote {
+		var nopts []name.Option
+		if opts.Insecure {
+			// The plain-HTTP choice travels with the parsed reference.
+			nopts = append(nopts, name.Insecure)
+		}
+		r, perr := name.ParseReference(opts.Source, nopts...)
 		if perr != nil {
 			return BadInput(fmt.Errorf("%s: %w", opts.Source, perr))
+		}
+		if opts.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			defer cancel()
 		}
 		img, oerr := extension.OpenRef(ctx, r, opts.Arch)
 		if oerr != nil {

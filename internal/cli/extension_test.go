@@ -55,8 +55,8 @@ func TestExtensionBuildInspect(t *testing.T) {
 		t.Errorf("build result %+v", res)
 	}
 
-	for _, src := range []string{layout, ref} {
-		out, errOut, code = run("extension", "inspect", src, "-o", "json")
+	for _, src := range [][]string{{layout}, {"--remote", ref}} {
+		out, errOut, code = run(append([]string{"extension", "inspect", "-o", "json"}, src...)...)
 		if code != 0 {
 			t.Fatalf("inspect %s exit %d: %s", src, code, errOut)
 		}

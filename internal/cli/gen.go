@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/gen"
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/spec"
 )
 
@@ -73,7 +75,7 @@ func runGen(f *Factory, opts *GenOptions) error {
 	}
 	var bases []gen.BaseConfig
 	for _, b := range opts.BaseFiles {
-		data, err := os.ReadFile(b)
+		data, err := userfile.Read(b, userfile.ConfigLimit)
 		if err != nil {
 			return BadInput(err)
 		}
@@ -97,8 +99,11 @@ func runGen(f *Factory, opts *GenOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
+	if res.Recovered != "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s: %s\n", opts.OutDir, res.Recovered)
+	}
 	for _, w := range out.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", secret.Mask(w))
 	}
 	// Keep the schematic so `tailos schematic verify` can check installer
 	// images offline; failing to is worth a warning, not a failed run.
@@ -116,6 +121,9 @@ func runGen(f *Factory, opts *GenOptions) error {
 	fmt.Fprintf(f.IO.Out, "verified %d node(s) against Talos %s (metal mode)\n", len(p.Nodes), s.Cluster.TalosVersion)
 	fmt.Fprintf(f.IO.Out, "config shape %s, from %s\n", out.Shape, shapeOrigin(out.Shape))
 	fmt.Fprintf(f.IO.Out, "wrote %d file(s), %d unchanged, in %s\n", len(res.Written), len(res.Unchanged), opts.OutDir)
+	for _, r := range res.Removed {
+		fmt.Fprintf(f.IO.Out, "removed %s (no longer generated)\n", filepath.Join(opts.OutDir, r))
+	}
 	if storePath != "" {
 		fmt.Fprintf(f.IO.Out, "stored schematic %s for tailos schematic verify\n", storePath)
 	}

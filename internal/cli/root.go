@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/tailos/tailos/version"
 )
 
 // NewRootCmd builds the tailos command tree.
@@ -12,7 +14,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Long: `tailos generates, checks and proves Tailscale-on-Talos configurations:
 Image Factory schematics that keep the extension across upgrades, per-node
 Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
-		Version:       f.Version,
+		Version:       version.Get(f.Version).Tailos,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -22,7 +24,7 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return BadInput(err) })
 
 	root.AddCommand(
-		NewCmdVersion(f),
+		NewCmdVersion(f, nil),
 		NewCmdMTU(f),
 		NewCmdSchematic(f),
 		NewCmdInit(f, nil),

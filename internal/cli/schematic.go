@@ -1,15 +1,16 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -103,15 +104,15 @@ func schSave(f *Factory, dir string, s *schematic.Schematic) (string, error) {
 }
 
 // schReadInput reads FILE, or stdin for "-" or no argument.
-func schReadInput(f *Factory, arg string) (data []byte, name string, err error) {
+func schReadInput(ctx context.Context, f *Factory, arg string) (data []byte, name string, err error) {
 	if arg == "" || arg == "-" {
-		data, err = io.ReadAll(f.IO.In)
+		data, err = userfile.ReadStream(ctx, f.IO.In, "<stdin>", userfile.ConfigLimit)
 		if err != nil {
 			return nil, "", BadInput(fmt.Errorf("reading stdin: %w", err))
 		}
 		return data, "<stdin>", nil
 	}
-	data, err = os.ReadFile(arg)
+	data, err = userfile.Read(arg, userfile.ConfigLimit)
 	if err != nil {
 		return nil, "", BadInput(err)
 	}
@@ -120,8 +121,8 @@ func schReadInput(f *Factory, arg string) (data []byte, name string, err error) 
 
 // schLoad reads and strictly parses a schematic file; errors name
 // the file and line.
-func schLoad(f *Factory, arg string) (*schematic.Schematic, error) {
-	data, name, err := schReadInput(f, arg)
+func schLoad(ctx context.Context, f *Factory, arg string) (*schematic.Schematic, error) {
+	data, name, err := schReadInput(ctx, f, arg)
 	if err != nil {
 		return nil, err
 	}

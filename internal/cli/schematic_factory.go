@@ -61,7 +61,7 @@ type schCreateResult struct {
 }
 
 func runSchematicCreate(cmd *cobra.Command, f *Factory, opts *SchematicCreateOptions) error {
-	s, err := schLoad(f, opts.File)
+	s, err := schLoad(cmd.Context(), f, opts.File)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -36,15 +37,15 @@ No network is used.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSchematicID(f, opts)
+			return runSchematicID(cmd.Context(), f, opts)
 		},
 	}
 	schAddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
-func runSchematicID(f *Factory, opts *SchematicIDOptions) error {
-	s, err := schLoad(f, opts.File)
+func runSchematicID(ctx context.Context, f *Factory, opts *SchematicIDOptions) error {
+	s, err := schLoad(ctx, f, opts.File)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 
@@ -53,7 +54,7 @@ checked against the factory's platform table. No network is used.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSchematicURLs(f, opts)
+			return runSchematicURLs(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.ID, "id", "", "schematic ID")
@@ -79,10 +80,10 @@ type schURLsResult struct {
 	Assets       []schematic.Asset `json:"assets"`
 }
 
-func runSchematicURLs(f *Factory, opts *SchematicURLsOptions) error {
+func runSchematicURLs(ctx context.Context, f *Factory, opts *SchematicURLsOptions) error {
 	id, overlay := opts.ID, opts.SBC
 	if opts.File != "" {
-		s, err := schLoad(f, opts.File)
+		s, err := schLoad(ctx, f, opts.File)
 		if err != nil {
 			return err
 		}

@@ -79,7 +79,7 @@ func runSchematicVerify(cmd *cobra.Command, f *Factory, opts *SchematicVerifyOpt
 
 	var verdicts []schematic.Verdict
 	if isConfigArg(opts.Target) {
-		data, name, err := schReadInput(f, opts.Target)
+		data, name, err := schReadInput(ctx, f, opts.Target)
 		if err != nil {
 			return err
 		}

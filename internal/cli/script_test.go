@@ -11,6 +11,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" { // the test binary as tailos (signal tests)
+		os.Exit(Main(NewFactory("test"), os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"tailos": func() { os.Exit(Main(NewFactory("test"), os.Args[1:])) },
 	})

@@ -1,0 +1,124 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+)
+
+// BundledTailscale is the Tailscale release whose sources tailos keeps for
+// the extension a Talos version ships: 1.96.x up to Talos 1.13 (extensions
+// v1.13.0: 1.96.4), 1.102.x from Talos 1.14.1 (extensions v1.14.1: 1.102.3).
+// "" when unknown, including Talos 1.14.0, whose extension had a 1.98-1.102
+// release tailos has not confirmed.
+func BundledTailscale(c *Config) string {
+	switch {
+	case c.TalosVersion == "":
+		return ""
+	case c.TalosBefore(1, 14):
+		return "1.96.5"
+	case strings.TrimPrefix(c.TalosVersion, "v") == "1.14.0":
+		return ""
+	}
+	return "1.102.3"
+}
+
+// envKnown reports whether some part of Tailscale release v reads name;
+// with v == "" any kept release counts.
+func envKnown(v, name string) bool {
+	for rel, names := range tailscaleEnv {
+		if (v == "" || rel == v) && slices.Contains(names, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// envRenames are variables users write that Tailscale never read, with the
+// real variable or flag.
+var envRenames = map[string]string{
+	"TS_ADVERTISE_ROUTES":       "TS_ROUTES",
+	"TS_SUBNET_ROUTES":          "TS_ROUTES",
+	"TS_TAGS":                   "--advertise-tags in TS_EXTRA_ARGS",
+	"TS_ENABLE_SSH":             "--ssh in TS_EXTRA_ARGS",
+	"TS_STATE":                  "TS_STATE_DIR",
+	"TS_STATEDIR":               "TS_STATE_DIR",
+	"TS_AUTH_KEY_FILE":          "TS_AUTHKEY=file:/path",
+	"TS_AUTHKEY_FILE":           "TS_AUTHKEY=file:/path",
+	"TS_EXTRA_FLAGS":            "TS_EXTRA_ARGS",
+	"TS_UP_ARGS":                "TS_EXTRA_ARGS",
+	"TS_TAILSCALED_ARGS":        "TS_TAILSCALED_EXTRA_ARGS",
+	"TS_TAILSCALED_FLAGS":       "TS_TAILSCALED_EXTRA_ARGS",
+	"TS_USERSPACE_NETWORKING":   "TS_USERSPACE",
+	"TS_MTU":                    "TS_DEBUG_MTU",
+	"TS_OAUTH_CLIENT_ID":        "TS_CLIENT_ID",
+	"TS_OAUTH_CLIENT_SECRET":    "TS_CLIENT_SECRET",
+	"TS_CONTROL_URL":            "--login-server in TS_EXTRA_ARGS",
+	"TS_LOGINSERVER":            "--login-server in TS_EXTRA_ARGS",
+	"TS_HEADSCALE_URL":          "--login-server in TS_EXTRA_ARGS",
+	"TS_ACCEPT_ROUTE":           "--accept-routes in TS_EXTRA_ARGS",
+	"TS_ADVERTISE_EXITNODE":     "--advertise-exit-node in TS_EXTRA_ARGS",
+	"TS_EXITNODE":               "--exit-node in TS_EXTRA_ARGS",
+	"TS_SNAT_SUBNET_ROUTE":      "--snat-subnet-routes in TS_EXTRA_ARGS",
+	"TS_NETFILTER":              "--netfilter-mode in TS_EXTRA_ARGS",
+	"TS_PORT_NUMBER":            "PORT",
+	"TS_LISTEN_PORT":            "PORT",
+	"TS_TAILSCALED_PORT":        "PORT",
+	"TS_ACCEPTDNS":              "TS_ACCEPT_DNS",
+	"TS_AUTHONCE":               "TS_AUTH_ONCE",
+	"TS_HOST_NAME":              "TS_HOSTNAME",
+	"TS_KUBE_SECRETS":           "TS_KUBE_SECRET",
+	"TS_ROUTE":                  "TS_ROUTES",
+	"TS_DEBUG_MTU_SIZE":         "TS_DEBUG_MTU",
+	"TS_ENABLE_METRIC":          "TS_ENABLE_METRICS",
+	"TS_EXPERIMENTAL_USERSPACE": "TS_USERSPACE",
+}
+
+// NearestEnv names what a user writing name most likely meant: a rename,
+// the `tailscale up` flag the name spells (TS_ACCEPT_ROUTES → --accept-routes),
+// or the closest containerboot variable; "" when nothing is close.
+func NearestEnv(v, name string) string {
+	if r, ok := envRenames[name]; ok {
+		return r
+	}
+	rel := v
+	if rel == "" {
+		rel = "1.102.3"
+	}
+	if rest, ok := strings.CutPrefix(name, "TAILSCALE_"); ok {
+		// TAILSCALE_AUTHKEY, TAILSCALE_HOSTNAME: containerboot's names
+		// start with TS_.
+		return NearestEnv(v, "TS_"+rest)
+	}
+	flag := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, "TS_")), "_", "-")
+	if slices.Contains(upFlags[rel], flag) {
+		return "--" + flag + " in TS_EXTRA_ARGS"
+	}
+	best, bestD := "", 4
+	for _, k := range containerbootEnv[rel] {
+		if d := editDistance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
