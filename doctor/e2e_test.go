@@ -256,7 +256,9 @@ func escPatch(env ...string) string {
 // and doctor must report the live config faithfully, not hide them.
 func TestE2EHealthyLab(t *testing.T) {
 	tl := upTalosLab(t, lab.Options{Nodes: 2})
-	rep, _ := tl.doctor(t)
+	// Headscale approves node-1's pod route from the policy's autoApprovers
+	// shortly after the node announces it.
+	rep := tl.waitFor(t, tl.nodes[0], doctor.IDRoutes, doctor.OK, "10.244.0.0/16", 30*time.Second)
 	expect := doctor.ExpectFromPlan(tl.Plan)
 	for i, n := range rep.Nodes {
 		if n.Error != "" {
