@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"github.com/siderolabs/talos/pkg/machinery/config/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
+
 	"github.com/tailos/tailos/spec"
 )
 
@@ -35,3 +38,13 @@ func (a Auth) Value(secret string) string {
 
 // EnvEntry is the ExtensionServiceConfig environment entry for a value.
 func (a Auth) EnvEntry(value string) string { return "TS_AUTHKEY=" + value }
+
+// SecretDocument is the ExtensionServiceConfig carrying the resolved
+// credential; it merges into the node patch's (SeparateAuth), so the
+// placeholder never reaches the node.
+func (a Auth) SecretDocument(secret string) config.Document {
+	esc := extensions.NewServicesConfigV1Alpha1()
+	esc.ServiceName = "tailscale"
+	esc.ServiceEnvironment = []string{a.EnvEntry(a.Value(secret))}
+	return esc
+}
