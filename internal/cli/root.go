@@ -33,6 +33,8 @@ Talos patches, tailnet policy, and a linter for the traps in existing configs.`,
 		NewCmdExtension(f),
 		NewCmdLab(f),
 		NewCmdDoctor(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdUpgrade(f, nil),
 	)
 	return root
 }
