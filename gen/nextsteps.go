@@ -50,6 +50,11 @@ type stepsData struct {
 	Endpoints string
 	First     string
 	Talhelper bool
+	// Tailos runs a tailos command on the spec from the directory gen ran
+	// in (the spec's file: references are relative to it); Nodes lists the
+	// node addresses for doctor (shell-quoted, comma-joined).
+	Tailos    func(args string) string
+	NodeAddrs string
 }
 
 func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]byte, error) {
@@ -61,6 +66,7 @@ func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]b
 		Talhelper: !shape.AnyMultidoc(),
 	}
 	d.ShapeDesc, d.Other = shapeText(s, shape)
+	d.Tailos = tailosLine(s.File(), outDir)
 	d.SetVar = setVarLine(p.Auth, outDir)
 	gen, err := genConfigLine(s, shape)
 	if err != nil {
@@ -92,6 +98,11 @@ func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]b
 		d.Nodes = append(d.Nodes, sn)
 	}
 	d.Endpoints = strings.Join(cps, " ")
+	addrs := make([]string, len(p.Nodes))
+	for i, n := range p.Nodes {
+		addrs[i] = n.Spec.Address
+	}
+	d.NodeAddrs = shq(strings.Join(addrs, ","))
 	if len(cps) > 0 {
 		d.First = cps[0]
 	}
@@ -111,6 +122,24 @@ func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]b
 		return nil, fmt.Errorf("NEXT-STEPS.md: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// tailosLine is a tailos command on the spec, run from the directory gen
+// ran in, so the spec path and its file: references mean what they meant.
+func tailosLine(specFile, outDir string) func(args string) string {
+	back := fromDir(outDir, ".")
+	if filepath.IsAbs(outDir) {
+		if wd, err := filepath.Abs("."); err == nil {
+			back = wd
+		}
+	}
+	return func(args string) string {
+		cmd := "tailos " + args + " -f " + shq(specFile)
+		if back == "." || back == "" {
+			return cmd
+		}
+		return "(cd " + shq(back) + " && " + cmd + ")"
+	}
 }
 
 // withCredential builds a talosctl command applying patches. Without
@@ -272,20 +301,50 @@ talosctl health --nodes {{.First}}
 
 ## 4. An existing cluster
 
-With your own talosconfig (the one the cluster was created with):
+With your own talosconfig (the one the cluster was created with; ` + "`--talosconfig`" + `, ` + "`$TALOSCONFIG`" + ` or
+` + "`~/.talos/config`" + `, as for talosctl), let tailos read each node's live config, patch it in that config's
+shape, show the diff (secrets redacted) and apply it without a reboot, one node at a time, waiting until
+the node is on the tailnet before the next. It reads the key from ` + "`{{.P.Auth.Ref}}`" + ` itself and sends it
+only to the nodes. Look first, then apply; a second run changes nothing:
+
+` + "```sh" + `
+{{call .Tailos "apply --dry-run"}}
+{{call .Tailos "apply"}}
+` + "```" + `
+
+Or with talosctl alone (the same patches, merged into each node's config):
 
 ` + "```sh" + `
 {{range .Nodes}}{{.LivePatch}}
 {{end}}` + "```" + `
 
-Then move each node onto the installer that carries the extension. **Always pass --image**: without it
-` + "`talosctl upgrade`" + ` installs the empty-schematic installer and Tailscale disappears after the reboot.
+Then move each node onto the installer that carries the extension. ` + "`tailos upgrade`" + ` uses the
+factory installer of this spec's schematic, refuses one that would drop Tailscale, and checks each node
+is back on the tailnet with the same identity before the next (` + "`--dry-run`" + ` shows the plan):
+
+` + "```sh" + `
+{{call .Tailos (printf "upgrade --to %s --dry-run" (sh .P.Spec.Cluster.TalosVersion))}}
+{{call .Tailos (printf "upgrade --to %s" (sh .P.Spec.Cluster.TalosVersion))}}
+` + "```" + `
+
+With talosctl, **always pass --image**: without it ` + "`talosctl upgrade`" + ` installs the empty-schematic
+installer and Tailscale disappears after the reboot.
 
 ` + "```sh" + `
 {{range .Nodes}}talosctl upgrade --nodes {{.Address}} --image {{.Image}}
 {{end}}` + "```" + `
 
 ## 5. Verify
+
+` + "`tailos doctor`" + ` checks every node through the Talos API: the extension and its schematic, ext-tailscale
+and the cause of any crash loop, tailscale0 and its MTU, the addresses kubelet and etcd chose, DNS and
+KubeSpan (add ` + "`--tailnet`" + ` for the devices, routes and key expiry):
+
+` + "```sh" + `
+{{call .Tailos (printf "doctor -n %s" .NodeAddrs)}}
+` + "```" + `
+
+The same by hand with talosctl:
 
 ` + "```sh" + `
 {{range .Nodes}}talosctl --nodes {{.Address}} get extensions          # tailscale, and schematic {{$.P.SchematicID}}
