@@ -31,14 +31,7 @@ const ServiceName = "tailscale"
 // from the patches (certSANs, validSubnets: merging appends them again), so
 // applying the same spec twice gives the same config.
 func Desired(live config.Provider, patches ...[]byte) (config.Provider, error) {
-	var docs []coreconfig.Document
-	for _, d := range live.Documents() {
-		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == ServiceName {
-			continue
-		}
-		docs = append(docs, d)
-	}
-	base, err := container.New(docs...)
+	base, err := container.New(withoutTailscale(live)...)
 	if err != nil {
 		return nil, fmt.Errorf("live config: %w", err)
 	}
@@ -53,6 +46,18 @@ func Desired(live config.Provider, patches ...[]byte) (config.Provider, error) {
 		}
 	}
 	return talosconf.Apply(base, trimmed...)
+}
+
+// withoutTailscale are cfg's documents but tailos's ExtensionServiceConfig.
+func withoutTailscale(cfg config.Provider) []coreconfig.Document {
+	var docs []coreconfig.Document
+	for _, d := range cfg.Documents() {
+		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == ServiceName {
+			continue
+		}
+		docs = append(docs, d)
+	}
+	return docs
 }
 
 // Diff is machinery's config diff between two configs with the machine

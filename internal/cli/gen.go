@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +13,10 @@ import (
 	"github.com/tailos/tailos/gen"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/rollout"
 	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/spec"
+	"github.com/tailos/tailos/talosapi"
 )
 
 // GenOptions are the flags of `tailos gen`.
@@ -25,6 +28,12 @@ type GenOptions struct {
 	Force         bool
 	BaseFiles     []string
 	StoreDir      string
+	// FromCluster reads the bases from the live nodes (talosctl's flags).
+	FromCluster bool
+	Talosconfig string
+	Context     string
+	Endpoints   []string
+	Nodes       []string
 }
 
 // NewCmdGen builds `tailos gen`.
@@ -41,18 +50,23 @@ manifests when enabled; and NEXT-STEPS.md with the exact commands.
 The patches take the shape of the cluster's configs: read from --base (the
 cluster's controlplane.yaml and worker.yaml), else from cluster.createdWith
 (the Talos version that generated them), else a new cluster's (talosVersion).
+--from-cluster reads them from the live nodes instead, through the Talos API
+(talosctl's --talosconfig, --context, -e; -n picks the spec nodes to read,
+default the first control plane and the first worker); the configs stay in
+memory and are never written.
 Each node's patch is first applied to --base or a machinery-generated config
 of that shape, validated in metal mode and linted; if any node fails,
 nothing is written.`,
 		Example: `  tailos gen -f examples/homelab.yaml -o out/
   tailos gen -f tailos.yaml -o out/ --base controlplane.yaml --base worker.yaml
+  tailos gen -f tailos.yaml -o out/ --from-cluster --talosconfig ./talosconfig
   TS_AUTHKEY=tskey-auth-... tailos gen -f tailos.yaml -o out/ --inline-secrets`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)
 			}
-			return runGen(f, opts)
+			return runGen(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.SpecFile, "file", "f", "tailos.yaml", "the spec to generate from")
@@ -61,6 +75,8 @@ nothing is written.`,
 	cmd.Flags().BoolVar(&opts.InlineSecrets, "inline-secrets", false, "resolve the auth reference into a separate 0600 patch")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite output files changed since tailos wrote them")
 	cmd.Flags().StringArrayVar(&opts.BaseFiles, "base", nil, "the cluster's own machine config: patches take its shape and are verified against it (once per role)")
+	cmd.Flags().BoolVar(&opts.FromCluster, "from-cluster", false, "read the cluster's configs from the live nodes through the Talos API, as --base")
+	addTalosFlags(cmd, &opts.Talosconfig, &opts.Context, &opts.Endpoints, &opts.Nodes)
 	schAddStoreFlag(cmd, &opts.StoreDir)
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 	_ = cmd.MarkFlagDirname("output")
@@ -68,10 +84,16 @@ nothing is written.`,
 	return cmd
 }
 
-func runGen(f *Factory, opts *GenOptions) error {
+func runGen(ctx context.Context, f *Factory, opts *GenOptions) error {
 	s, err := spec.Load(opts.SpecFile)
 	if err != nil {
 		return BadInput(err)
+	}
+	if opts.FromCluster && len(opts.BaseFiles) > 0 {
+		return BadInput(errors.New("gen: --from-cluster and --base both give the cluster's configs: pick one"))
+	}
+	if !opts.FromCluster && (opts.Talosconfig != "" || opts.Context != "" || len(opts.Endpoints) > 0 || len(opts.Nodes) > 0) {
+		return BadInput(errors.New("gen: --talosconfig, --context, -e and -n only go with --from-cluster"))
 	}
 	var bases []gen.BaseConfig
 	for _, b := range opts.BaseFiles {
@@ -80,6 +102,13 @@ func runGen(f *Factory, opts *GenOptions) error {
 			return BadInput(err)
 		}
 		bases = append(bases, gen.BaseConfig{File: b, Data: data})
+	}
+	if opts.FromCluster {
+		live, err := liveBases(ctx, f, opts, s)
+		if err != nil {
+			return err
+		}
+		bases = append(bases, live...)
 	}
 	out, err := gen.Generate(s, gen.Options{
 		InlineSecrets: opts.InlineSecrets,
@@ -140,4 +169,29 @@ func shapeOrigin(src gen.ShapeSource) string {
 		return "cluster.createdWith " + src.Version
 	}
 	return "talosVersion " + src.Version + " (a new cluster; set cluster.createdWith for an older one)"
+}
+
+// liveBases reads one config per role from the live cluster.
+func liveBases(ctx context.Context, f *Factory, opts *GenOptions, s *spec.Spec) ([]gen.BaseConfig, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	resolved, err := talosapi.Resolve(talosapi.Options{Talosconfig: opts.Talosconfig, Context: opts.Context, Endpoints: opts.Endpoints, LookupEnv: f.LookupEnv})
+	if err != nil {
+		return nil, BadInput(fmt.Errorf("gen --from-cluster: %w", err))
+	}
+	c, err := talosapi.Connect(ctx, resolved)
+	if err != nil {
+		return nil, BadInput(fmt.Errorf("gen --from-cluster: %s", secret.Mask(err.Error())))
+	}
+	defer c.Close()
+	live, err := rollout.LiveBases(ctx, c, s, opts.Nodes)
+	if err != nil {
+		return nil, BadInput(fmt.Errorf("gen --from-cluster: %s", secret.Mask(err.Error())))
+	}
+	out := make([]gen.BaseConfig, len(live))
+	for i, l := range live {
+		out[i] = gen.BaseConfig{File: l.Name, Data: l.Data}
+	}
+	return out, nil
 }
