@@ -239,30 +239,32 @@ type Identity struct {
 	NodeKey  string   `json:"nodeKey,omitempty"`
 }
 
-// ReadIdentity reads a node's tailnet identity through doctor.
-func ReadIdentity(ctx context.Context, c *client.Client, node string, api tailnet.API) (Identity, error) {
+// ReadIdentity reads a node's tailnet identity through doctor, with the
+// node's doctor checks.
+func ReadIdentity(ctx context.Context, c *client.Client, node string, api tailnet.API) (Identity, []doctor.Check, error) {
 	ev, err := doctor.Gather(talosapi.WithNode(ctx, node), c, node)
 	if err != nil {
-		return Identity{}, fmt.Errorf("node %s: %s", node, talosapi.Explain(err))
+		return Identity{}, nil, fmt.Errorf("node %s: %s", node, talosapi.Explain(err))
 	}
 	var id Identity
 	for _, a := range ev.TailnetIPs() {
 		id.Addrs = append(id.Addrs, a.String())
 	}
 	slices.Sort(id.Addrs)
+	checks := doctor.Evaluate(ev, doctor.Expect{})
 	if api != nil {
 		_, res := doctor.Run(ctx, c, []string{node}, doctor.Options{Tailnet: api})
 		if len(res) == 1 && res[0].Current != nil {
 			id.DeviceID, id.NodeKey = res[0].Current.ID, res[0].Current.NodeKey
 		}
 	}
-	return id, nil
+	return id, checks, nil
 }
 
 // Verify checks a node after its upgrade: it runs st.To, its running
-// schematic is the planned one (when the node reports one) and carries
-// the extension, ext-tailscale is healthy, and its tailnet identity is
-// the one it had before.
+// schematic is the planned one (when the node reports one), doctor says
+// the extension is installed and ext-tailscale runs, and its tailnet
+// identity is the one it had before.
 func Verify(ctx context.Context, c *client.Client, st Step, before Identity, api tailnet.API) error {
 	f, err := ReadFacts(ctx, c, st.Address)
 	if err != nil {
@@ -275,12 +277,14 @@ func Verify(ctx context.Context, c *client.Client, st Step, before Identity, api
 	if f.SchematicID != "" && st.SchematicID != "" && f.SchematicID != st.SchematicID {
 		probs = append(probs, fmt.Sprintf("runs schematic %s, not the planned %s", f.SchematicID, st.SchematicID))
 	}
-	if !slices.Contains(f.Extensions, schematic.TailscaleExtension) {
-		probs = append(probs, "does not run "+schematic.TailscaleExtension+" (extensions: "+strings.Join(f.Extensions, ", ")+")")
-	}
-	after, err := ReadIdentity(ctx, c, st.Address, api)
+	after, checks, err := ReadIdentity(ctx, c, st.Address, api)
 	if err != nil {
 		return err
+	}
+	for _, ch := range checks {
+		if (ch.ID == doctor.IDExtension || ch.ID == doctor.IDService) && ch.Status != doctor.OK {
+			probs = append(probs, ch.ID+": "+ch.Message)
+		}
 	}
 	if len(after.Addrs) == 0 {
 		probs = append(probs, "has no tailnet address")

@@ -45,7 +45,7 @@ func upgradeNode(ctx context.Context, req UpgradeRequest, st Step) error {
 			req.Progress(format, args...)
 		}
 	}
-	before, err := ReadIdentity(ctx, req.Client, st.Address, req.Tailnet)
+	before, _, err := ReadIdentity(ctx, req.Client, st.Address, req.Tailnet)
 	if err != nil {
 		return err
 	}
