@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	machineapi "github.com/siderolabs/talos/pkg/machinery/api/machine"
@@ -184,7 +185,8 @@ func applyNode(ctx context.Context, req *Request, mode machineapi.ApplyConfigura
 			Data: data, Mode: mode, DryRun: req.DryRun,
 		})
 		if err != nil {
-			return fail(fmt.Errorf("the node refused the config (mode %s): %s", modeName(mode), talosapi.Explain(err)))
+			// Talos's validation errors are a multi-line list: one line here.
+			return fail(fmt.Errorf("the node refused the config (mode %s): %s", modeName(mode), strings.Join(strings.Fields(talosapi.Explain(err)), " ")))
 		}
 		for _, m := range resp.GetMessages() {
 			nr.Mode = modeName(m.GetMode())
