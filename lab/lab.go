@@ -82,6 +82,9 @@ type Options struct {
 	// Runtime is what runs the nodes: RuntimeTalos (default) or
 	// RuntimeEmulated.
 	Runtime Runtime
+	// SkipTailnetWait returns once the nodes run (Talos: machined
+	// running) without waiting for them to join the tailnet.
+	SkipTailnetWait bool
 }
 
 // Lab is a running lab.
@@ -126,6 +129,7 @@ type Node struct {
 	Talos         *talosnode.Node
 	Patch         []byte
 	MachineConfig []byte
+	startsBefore  int // ext-tailscale starts in earlier boots
 }
 
 // Socket is the node's tailscaled socket as seen from the host.
@@ -239,6 +243,9 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	}
 	if err != nil {
 		return l, err
+	}
+	if o.SkipTailnetWait {
+		return l, l.saveState()
 	}
 	o.progress("waiting for %d nodes to join", len(l.Nodes))
 	for _, n := range l.Nodes {
