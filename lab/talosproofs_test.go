@@ -5,6 +5,10 @@ package lab_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -270,4 +274,78 @@ func TestTalosServiceInfoHealthyAndCrashLoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The Go API other packages' tests use: a talosconfig whose client
+// reaches every node, and a Headscale API key that its REST API accepts.
+func TestTalosLabAPI(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if fi, err := os.Stat(l.TalosconfigPath()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("talosconfig %s: %v (want mode 0600)", l.TalosconfigPath(), err)
+	}
+	c, err := l.TalosClient(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Messages) != 2 {
+		t.Errorf("version answered by %d nodes, want 2", len(v.Messages))
+	}
+	key, err := l.Headscale.CreateAPIKey(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := headscaleGET(l, "/api/v1/node", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 200 {
+		t.Errorf("GET /api/v1/node with the API key: HTTP %d, want 200", code)
+	}
+	if code, _ := headscaleGET(l, "/api/v1/node", "wrong"); code == 200 {
+		t.Errorf("GET /api/v1/node with a wrong key: HTTP 200")
+	}
+	st := status(t, l)
+	if st.Talosconfig != l.TalosconfigPath() || st.Runtime != lab.RuntimeTalos || st.Mode == "" {
+		t.Errorf("status talosconfig %q runtime %q mode %q", st.Talosconfig, st.Runtime, st.Mode)
+	}
+	for i, n := range st.Nodes {
+		if n.TalosEndpoint != l.Nodes[i].Addr.String() {
+			t.Errorf("%s talosEndpoint %q, want %s", n.Name, n.TalosEndpoint, l.Nodes[i].Addr)
+		}
+	}
+}
+
+// headscaleGET calls Headscale's REST API from the lab bridge.
+func headscaleGET(l *lab.Lab, path, key string) (int, error) {
+	pool := x509.NewCertPool()
+	ca, err := os.ReadFile(l.Headscale.CA)
+	if err != nil {
+		return 0, err
+	}
+	pool.AppendCertsFromPEM(ca)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		Proxy:           nil,
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return l.DialContext(ctx, addr)
+		},
+	}}
+	req, err := http.NewRequest(http.MethodGet, l.Headscale.URL+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

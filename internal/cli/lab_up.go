@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/spec"
 )
 
@@ -31,6 +32,7 @@ type LabUpOptions struct {
 	Foreground  bool
 	Timeout     time.Duration
 	Output      string
+	Runtime     string
 }
 
 // NewCmdLabUp builds `tailos lab up`.
@@ -75,6 +77,9 @@ Internet around it.`,
 			if err := checkOutput(opts.Output); err != nil {
 				return err
 			}
+			if opts.Runtime != string(lab.RuntimeTalos) && opts.Runtime != string(lab.RuntimeEmulated) {
+				return BadInput(fmt.Errorf("invalid --runtime %q: %s or %s", opts.Runtime, lab.RuntimeTalos, lab.RuntimeEmulated))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -89,6 +94,7 @@ Internet around it.`,
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long up may take, builds included")
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run the lab in this process until interrupted")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.Runtime, "runtime", string(lab.RuntimeTalos), "what runs the nodes: talos (real Talos "+talosnode.TalosVersion+" nodes) or emulated (the extension's container alone)")
 	addLabDirFlag(f, cmd, &opts.Dir)
 	return cmd
 }
@@ -104,8 +110,9 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if os.Geteuid() != 0 {
-		return errors.New("tailos lab needs root: it creates network namespaces, mounts and TUN devices (run it with sudo)")
+	// Nothing starts on a machine that lacks what the lab needs.
+	if err := lab.Preflight(lab.Runtime(o.Runtime)); err != nil {
+		return BadInput(err)
 	}
 	if o.Foreground {
 		return runLabSupervisor(ctx, f, o)
@@ -133,7 +140,7 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if err != nil {
 		return err
 	}
-	args := []string{"lab", "up", "--foreground", "--dir", o.Dir,
+	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime,
 		"--underlay-mtu", strconv.Itoa(o.UnderlayMTU), "--mtu", o.MTU, "--timeout", o.Timeout.String()}
 	if o.SpecFile == "" {
 		args = append(args, "--nodes", strconv.Itoa(o.Nodes))
@@ -215,6 +222,7 @@ func runLabSupervisor(ctx context.Context, f *Factory, o *LabUpOptions) error {
 		UnderlayMTU: o.UnderlayMTU,
 		MTU:         o.MTU,
 		Extension:   o.Extension,
+		Runtime:     lab.Runtime(o.Runtime),
 		Self:        self,
 		Progress:    func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", a...) },
 	})
