@@ -40,17 +40,21 @@ func NewCmdLabUp(f *Factory, runF func(*LabUpOptions) error) *cobra.Command {
 	opts := &LabUpOptions{}
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Start a lab: Headscale and N nodes running the Tailscale extension",
-		Long: `up builds what it needs once (Headscale v0.27.0 and the Tailscale extension,
-cached), creates the namespaces, starts Headscale with the policy tailos
-generates, and starts every node of the spec (-f) or of a built-in spec with
-nodes node-1…node-N. It returns when every node is Running; a supervisor
-process keeps the lab alive until "tailos lab down".
+		Short: "Start a lab: Headscale and N real Talos nodes running the Tailscale extension",
+		Long: `up builds what it needs once (Headscale v0.27.0, the Tailscale extension, and
+Talos ` + talosnode.TalosVersion + `'s machined with containerd ` + talosnode.ContainerdVersion + ` and runc, cached),
+creates the namespaces, starts Headscale with the policy tailos generates, and
+boots every node of the spec (-f) or of a built-in spec with nodes
+node-1…node-N: machined in Talos's container platform mode with machinery's
+controlplane config plus the patch tailos generates for the node. It writes a
+talosconfig (context tailos-lab) into the lab directory and returns when every
+node is on the tailnet; a supervisor process keeps the lab alive until
+"tailos lab down".
 
 The lab rewrites only the login server and the auth key of the generated
-environment. It adds lab-only variables (TS_DEBUG_USE_DERP_HTTP=1,
-TS_NO_LOGS_NO_SUPPORT=true) because its Headscale serves plain HTTP with no
-Internet around it.`,
+environment. It adds lab-only variables (SSL_CERT_FILE for its throwaway CA,
+TS_NO_LOGS_NO_SUPPORT=true) because its Headscale has no Internet around it.
+--runtime emulated runs the extension's container alone instead of Talos.`,
 		Example: `  sudo tailos lab up --nodes 3
   sudo tailos lab up -f tailos.yaml --underlay-mtu 1400
   sudo tailos lab status -o json`,
