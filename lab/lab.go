@@ -64,8 +64,11 @@ type Options struct {
 	NoTailnetIPv6 bool
 	// Extension is an unpacked extension (manifest.yaml + rootfs/), or an
 	// OCI layout, image tarball or reference of one (see extension.Open);
-	// empty builds one from tailscale.com@TailscaleVersion (cached).
+	// empty builds one from tailscale.com@Tailscale (cached).
 	Extension string
+	// Tailscale is the tailscale.com release the default extension is
+	// built from (default TailscaleVersion; older ones stay selectable).
+	Tailscale string
 	// CacheDir holds built binaries; empty is the tailos cache.
 	CacheDir string
 	// ExtraEnv are more lab-only variables (see LabEnv), placed last so
@@ -270,7 +273,7 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 			}
 		}
 	} else {
-		d, err := cachedExtension(ctx, o.CacheDir, o.progress)
+		d, err := cachedExtension(ctx, o.CacheDir, o.Tailscale, o.progress)
 		if err != nil {
 			return err
 		}
@@ -305,7 +308,10 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 
 // cachedExtension builds the Tailscale extension image for the host
 // architecture and unpacks it once per version into the cache.
-func cachedExtension(ctx context.Context, cacheDir string, progress func(string, ...any)) (string, error) {
+func cachedExtension(ctx context.Context, cacheDir, version string, progress func(string, ...any)) (string, error) {
+	if version == "" {
+		version = TailscaleVersion
+	}
 	if cacheDir == "" {
 		d, err := extension.DefaultCacheDir()
 		if err != nil {
@@ -314,13 +320,13 @@ func cachedExtension(ctx context.Context, cacheDir string, progress func(string,
 		cacheDir = d
 	}
 	arch := extension.HostArch()
-	dir := filepath.Join(cacheDir, "lab-extension", TailscaleVersion, arch)
+	dir := filepath.Join(cacheDir, "lab-extension", version, arch)
 	if _, err := os.Stat(filepath.Join(dir, extension.ManifestPath)); err == nil {
 		return dir, nil
 	}
-	progress("building the tailscale %s extension", TailscaleVersion)
+	progress("building the tailscale %s extension", version)
 	a, err := extension.Build(ctx, extension.BuildOptions{
-		Version:  TailscaleVersion,
+		Version:  version,
 		Arches:   []string{arch},
 		Binaries: extension.BinariesOptions{CacheDir: cacheDir, Progress: progress},
 	})
@@ -660,7 +666,7 @@ func Prepare(ctx context.Context, cacheDir string, progress func(string, ...any)
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	ext, err := cachedExtension(ctx, cacheDir, progress)
+	ext, err := cachedExtension(ctx, cacheDir, "", progress)
 	if err != nil {
 		return Prepared{}, err
 	}

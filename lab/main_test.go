@@ -138,7 +138,12 @@ func up(t *testing.T, o lab.Options) *lab.Lab {
 		defer track(o.Dir, false)
 		if t.Failed() {
 			for _, n := range l.Nodes {
-				t.Logf("%s service log:\n%s", n.Name, lab.LogTail(n.LogPath(), 400))
+				// Talos runtime: `talosctl logs ext-tailscale` through the API.
+				log, err := l.ServiceLog(context.Background(), n.Name)
+				if err != nil {
+					log += "\n(" + err.Error() + ")"
+				}
+				t.Logf("%s service log:\n%s", n.Name, tailLines(log, 400))
 			}
 		}
 		if err := l.Down(context.Background()); err != nil {

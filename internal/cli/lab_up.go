@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/extension"
 	"github.com/tailos/tailos/lab"
 	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/spec"
@@ -33,6 +34,7 @@ type LabUpOptions struct {
 	Timeout     time.Duration
 	Output      string
 	Runtime     string
+	Tailscale   string
 }
 
 // NewCmdLabUp builds `tailos lab up`.
@@ -81,6 +83,9 @@ TS_NO_LOGS_NO_SUPPORT=true) because its Headscale has no Internet around it.
 			if err := checkOutput(opts.Output); err != nil {
 				return err
 			}
+			if _, err := extension.NormalizeVersion(opts.Tailscale); err != nil {
+				return BadInput(fmt.Errorf("--tailscale: %w", err))
+			}
 			if opts.Runtime != string(lab.RuntimeTalos) && opts.Runtime != string(lab.RuntimeEmulated) {
 				return BadInput(fmt.Errorf("invalid --runtime %q: %s or %s", opts.Runtime, lab.RuntimeTalos, lab.RuntimeEmulated))
 			}
@@ -98,6 +103,7 @@ TS_NO_LOGS_NO_SUPPORT=true) because its Headscale has no Internet around it.
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long up may take, builds included")
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run the lab in this process until interrupted")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.Tailscale, "tailscale", lab.TailscaleVersion, "tailscale.com release of the default extension (older ones stay selectable, e.g. 1.96.5)")
 	cmd.Flags().StringVar(&opts.Runtime, "runtime", string(lab.RuntimeTalos), "what runs the nodes: talos (real Talos "+talosnode.TalosVersion+" nodes) or emulated (the extension's container alone)")
 	addLabDirFlag(f, cmd, &opts.Dir)
 	return cmd
@@ -144,7 +150,7 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if err != nil {
 		return err
 	}
-	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime,
+	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime, "--tailscale", o.Tailscale,
 		"--underlay-mtu", strconv.Itoa(o.UnderlayMTU), "--mtu", o.MTU, "--timeout", o.Timeout.String()}
 	if o.SpecFile == "" {
 		args = append(args, "--nodes", strconv.Itoa(o.Nodes))
@@ -227,6 +233,7 @@ func runLabSupervisor(ctx context.Context, f *Factory, o *LabUpOptions) error {
 		MTU:         o.MTU,
 		Extension:   o.Extension,
 		Runtime:     lab.Runtime(o.Runtime),
+		Tailscale:   o.Tailscale,
 		Self:        self,
 		Progress:    func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", a...) },
 	})
