@@ -658,10 +658,12 @@ func cacheRoot(dir string) (string, error) {
 type Prepared struct {
 	Extension string // unpacked extension directory
 	Headscale string // headscale binary
+	Rootfs    string // Talos node root (talosnode.Build)
 }
 
-// Prepare builds (or finds in the cache) the Tailscale extension and
-// Headscale, so that later Up calls start without building.
+// Prepare builds (or finds in the cache) the Tailscale extension,
+// Headscale and the Talos node root, so that later Up calls start without
+// building.
 func Prepare(ctx context.Context, cacheDir string, progress func(string, ...any)) (Prepared, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
@@ -674,5 +676,13 @@ func Prepare(ctx context.Context, cacheDir string, progress func(string, ...any)
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{Extension: ext, Headscale: hs}, nil
+	cache, err := cacheRoot(cacheDir)
+	if err != nil {
+		return Prepared{}, err
+	}
+	a, err := talosnode.Build(ctx, talosnode.BuildOptions{CacheDir: cache, Progress: progress})
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{Extension: ext, Headscale: hs, Rootfs: a.Rootfs}, nil
 }
