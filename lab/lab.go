@@ -24,8 +24,9 @@ import (
 	"github.com/tailos/tailos/spec"
 )
 
-// TailscaleVersion is the Tailscale release the lab builds the extension from.
-const TailscaleVersion = "1.96.5"
+// TailscaleVersion is the Tailscale release the lab builds the extension
+// from by default (Options.Tailscale selects another).
+const TailscaleVersion = extension.DefaultTailscaleVersion
 
 // LabEnv are the variables the lab adds to every node's environment. They
 // exist only because the lab's Headscale has a certificate from a
