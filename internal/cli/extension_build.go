@@ -46,7 +46,7 @@ with Talos's extension validators, and writes it as an OCI image layout
 
 Builds are reproducible: the same version, Go toolchain and binaries give the
 same image digest. Binaries are cached under $XDG_CACHE_HOME/tailos.`,
-		Example: `  tailos extension build -o tailscale.tar          # tailscale `+extension.DefaultTailscaleVersion+`
+		Example: `  tailos extension build -o tailscale.tar          # tailscale ` + extension.DefaultTailscaleVersion + `
   tailos extension build --tailscale 1.96.5 -o tailscale.tar
   tailos extension build --tailscale 1.96.5 --arch amd64 --arch arm64 --push registry.lan/siderolabs/tailscale:1.96.5`,
 		Args: cobra.NoArgs,
