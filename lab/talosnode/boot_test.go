@@ -106,6 +106,16 @@ func dialIn(ns string) Dialer {
 // with an API client.
 func bootNode(t *testing.T, exts []Extension, patches ...[]byte) (*Node, *client.Client, testNet) {
 	t.Helper()
+	cl, err := NewCluster("tn", "https://198.18.0.2:6443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bootNodeOf(t, cl, exts, patches...)
+}
+
+// bootNodeOf boots a node of cluster cl.
+func bootNodeOf(t *testing.T, cl *Cluster, exts []Extension, patches ...[]byte) (*Node, *client.Client, testNet) {
+	t.Helper()
 	needRoot(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
@@ -114,10 +124,6 @@ func bootNode(t *testing.T, exts []Extension, patches ...[]byte) (*Node, *client
 		t.Fatal(err)
 	}
 	tn := newTestNet(t)
-	cl, err := NewCluster("tn", "https://198.18.0.2:6443")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mc, err := cl.NodeConfig(patches...)
 	if err != nil {
 		t.Fatal(err)
