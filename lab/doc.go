@@ -11,7 +11,7 @@
 //	defer l.Down(context.Background())
 //	l.TalosconfigPath()            // talosconfig, context "tailos-lab"
 //	l.Nodes[i].Addr                // node i's Talos API endpoint (port 50000)
-//	c, _ := l.TalosClient(ctx, "") // machinery's client, all nodes
+//	c, _ := l.TalosClient(ctx, "") // machinery's client (client.WithNodes(ctx, addrs...) fans out)
 //	l.DialContext                  // dial the lab from its bridge (e.g. a gRPC or HTTP dialer)
 //	l.Headscale.URL                // Headscale, REST API under /api/v1 (CA: l.Headscale.CA)
 //	key, _ := l.Headscale.CreateAPIKey(ctx, time.Hour)

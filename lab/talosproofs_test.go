@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siderolabs/talos/pkg/machinery/client"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 
@@ -290,7 +291,8 @@ func TestTalosLabAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	v, err := c.Version(ctx)
+	// As talosctl does with the context's nodes: apid fans out.
+	v, err := c.Version(client.WithNodes(ctx, l.Nodes[0].Addr.String(), l.Nodes[1].Addr.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
