@@ -15,8 +15,9 @@ import (
 	"github.com/tailos/tailos/lab"
 )
 
-// nodeRSS sums the resident memory (VmRSS) of every process in a node's
-// network namespace: machined, apid, containerd, the shims, tailscaled.
+// nodeRSS sums the proportional resident memory (Pss, shared pages split
+// between their users) of every process in a node's network namespace:
+// machined, apid, trustd, containerd, the shims, tailscaled.
 func nodeRSS(t *testing.T, n *lab.Node) int64 {
 	t.Helper()
 	var want syscall.Stat_t
@@ -33,9 +34,9 @@ func nodeRSS(t *testing.T, n *lab.Node) int64 {
 		if syscall.Stat(filepath.Join("/proc", e.Name(), "ns", "net"), &st) != nil || st.Ino != want.Ino {
 			continue
 		}
-		data, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		data, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "smaps_rollup"))
 		for _, line := range bytes.Split(data, []byte("\n")) {
-			if v, ok := bytes.CutPrefix(line, []byte("VmRSS:")); ok {
+			if v, ok := bytes.CutPrefix(line, []byte("Pss:")); ok {
 				kb, _ := strconv.ParseInt(string(bytes.Fields(v)[0]), 10, 64)
 				total += kb << 10
 			}
@@ -63,7 +64,7 @@ func TestTalosLabMeasurements(t *testing.T) {
 	}
 	t.Logf("lab up, 3 Talos nodes online on the tailnet: %s", online.Round(10*time.Millisecond))
 	for _, n := range l.Nodes {
-		t.Logf("%s: resident memory of its processes %.1f MiB", n.Name, float64(nodeRSS(t, n))/(1<<20))
+		t.Logf("%s: memory of its processes (Pss) %.1f MiB", n.Name, float64(nodeRSS(t, n))/(1<<20))
 	}
 	n1, n2 := l.Nodes[0], l.Nodes[1]
 	ts2 := nodeStatus(t, st, n2.Name).TailnetIP
