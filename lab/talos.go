@@ -129,19 +129,29 @@ func (l *Lab) cgroupPath(node string) string {
 
 func (l *Lab) cgroupName() string { return "tailos-lab-" + l.ID }
 
-// waitTalos waits until every node's Talos reports running.
+// waitTalos waits until every node's Talos API answers (the stage may
+// stay "booting" while kubelet waits for an image the lab cannot pull;
+// the tailnet wait that follows proves the rest).
 func (l *Lab) waitTalos(ctx context.Context) error {
 	for _, n := range l.Nodes {
-		c, err := l.TalosClient(ctx, n.Name)
-		if err != nil {
-			return err
-		}
-		err = talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
-		c.Close()
-		if err != nil {
+		if err := l.waitNodeAPI(ctx, n); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+func (l *Lab) waitNodeAPI(ctx context.Context, n *Node) error {
+	c, err := l.TalosClient(ctx, n.Name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stage, err := talosnode.WaitAPI(ctx, c, n.Talos, l.opts.ReadyTimeout)
+	if err != nil {
+		return err
+	}
+	l.opts.progress("%s: Talos API up, stage %s", n.Name, stage)
 	return nil
 }
 
@@ -254,12 +264,7 @@ func (l *Lab) rebootTalos(ctx context.Context, n *Node, wipe bool) error {
 	if err := l.saveState(); err != nil {
 		return err
 	}
-	c, err := l.TalosClient(ctx, n.Name)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
+	return l.waitNodeAPI(ctx, n)
 }
 
 // stopTalos stops every node in parallel.
