@@ -85,6 +85,15 @@ type Options struct {
 	// SkipTailnetWait returns once the nodes run (Talos: machined
 	// running) without waiting for them to join the tailnet.
 	SkipTailnetWait bool
+	// CreatedWith is the Talos version whose tooling generates the nodes'
+	// configs (default talosnode.TalosVersion): v1.13.x gives the v1alpha1
+	// shape of a cluster set up before its upgrade to 1.14 (Talos runtime).
+	CreatedWith string
+	// NoTailscaleConfig boots the nodes with the cluster's config alone,
+	// without the tailos patch: no ExtensionServiceConfig, so the nodes
+	// are not on the tailnet until a config is applied (LabPatch holds what
+	// only the lab adds). It implies SkipTailnetWait (Talos runtime).
+	NoTailscaleConfig bool
 }
 
 // Lab is a running lab.
@@ -244,7 +253,7 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if err != nil {
 		return l, err
 	}
-	if o.SkipTailnetWait {
+	if o.SkipTailnetWait || o.NoTailscaleConfig {
 		return l, l.saveState()
 	}
 	o.progress("waiting for %d nodes to join", len(l.Nodes))

@@ -67,7 +67,11 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 		return err
 	}
 	endpoint := "https://" + l.Nodes[0].Addr.String() + ":6443"
-	if l.cluster, err = talosnode.NewCluster(l.Spec.Cluster.Name, endpoint); err != nil {
+	createdWith := l.opts.CreatedWith
+	if createdWith == "" {
+		createdWith = talosnode.TalosVersion
+	}
+	if l.cluster, err = talosnode.NewClusterFor(l.Spec.Cluster.Name, endpoint, createdWith); err != nil {
 		return err
 	}
 	addrs := make([]string, len(l.Nodes))
@@ -90,12 +94,16 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 		return err
 	}
 	for _, n := range l.Nodes {
-		patch, err := l.NodePatch(n, l.AuthKey, string(ca))
-		if err != nil {
-			return fmt.Errorf("node %s: %w", n.Name, err)
+		var patches [][]byte
+		if !l.opts.NoTailscaleConfig {
+			patch, err := l.NodePatch(n, l.AuthKey, string(ca))
+			if err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+			n.Patch = patch
+			patches = append(patches, patch)
 		}
-		n.Patch = patch
-		if n.MachineConfig, err = l.cluster.NodeConfig(patch); err != nil {
+		if n.MachineConfig, err = l.cluster.NodeConfig(patches...); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 		n.Talos = talosnode.New(talosnode.Config{
@@ -177,6 +185,22 @@ func (l *Lab) NodePatch(n *Node, authKey, caPEM string) ([]byte, error) {
 		return nil, fmt.Errorf("the plan has no tailscale ExtensionServiceConfig")
 	}
 	return plan.EncodeDocuments("", docs)
+}
+
+// LabPatch is the part of a node's config only the lab needs, as a patch
+// for the tailscale ExtensionServiceConfig: the lab CA as a config file and
+// the lab-only variables (LabEnv, Options.ExtraEnv). A config applied to a
+// node booted with NoTailscaleConfig needs it next to the tailos patch.
+func (l *Lab) LabPatch() ([]byte, error) {
+	ca, err := os.ReadFile(l.Headscale.CA)
+	if err != nil {
+		return nil, err
+	}
+	esc := extensions.NewServicesConfigV1Alpha1()
+	esc.ServiceName = "tailscale"
+	esc.ServiceEnvironment = append(slices.Clone(LabEnv), l.opts.ExtraEnv...)
+	esc.ServiceConfigFiles = []extensions.ConfigFile{{ConfigFileContent: string(ca), ConfigFileMountPath: labCAConfigPath}}
+	return plan.EncodeDocuments("", []config.Document{esc})
 }
 
 // TalosClient is machinery's Talos API client for one node (all nodes
