@@ -1,0 +1,370 @@
+//go:build linux
+
+package rollout_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siderolabs/talos/pkg/machinery/client"
+
+	"github.com/tailos/tailos/doctor"
+	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
+	"github.com/tailos/tailos/plan"
+	"github.com/tailos/tailos/rollout"
+	"github.com/tailos/tailos/tailnet"
+)
+
+func TestMain(m *testing.M) {
+	// The lab re-executes this binary as a Talos node's init.
+	if lab.IsReaper() {
+		if err := lab.RunReaper(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if talosnode.IsInit() {
+		err := talosnode.RunInit()
+		fmt.Fprintln(os.Stderr, "node init:", err)
+		os.Exit(127)
+	}
+	if lab.IsContainerInit() {
+		err := lab.RunContainerInit()
+		fmt.Fprintln(os.Stderr, "container init:", err)
+		os.Exit(127)
+	}
+	os.Exit(m.Run())
+}
+
+func needLab(t *testing.T) {
+	t.Helper()
+	_, tunErr := os.Stat("/dev/net/tun")
+	if os.Geteuid() == 0 && tunErr == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("the end-to-end tests need root and /dev/net/tun (the real-Talos lab), and CI=true forbids skipping them")
+	}
+	t.Skip("the end-to-end tests need root and /dev/net/tun (the real-Talos lab)")
+}
+
+// bareLab is a lab of real Talos nodes booted without any Tailscale config.
+type bareLab struct {
+	*lab.Lab
+	client *client.Client
+	api    *tailnet.Headscale
+	addrs  []string
+	// labPatch is what only the lab needs (its CA, no log upload).
+	labPatch []byte
+}
+
+// labSpec is the lab's built-in spec with every node a worker and no
+// tailnet routes accepted. The lab's nodes run control-plane configs with no
+// etcd section (Talos's etcd image cannot be pulled here), and a node
+// refuses an etcd patch without etcd's CA; accepting routes while
+// advertising the pod CIDR is a finding of its own (TS101).
+func labSpec(t *testing.T, dir string, nodes int) string {
+	t.Helper()
+	data := strings.ReplaceAll(string(lab.BuiltinSpec(nodes, 1500, "auto", true)), "role: controlplane", "role: worker")
+	data = strings.ReplaceAll(data, "acceptRoutes: true", "acceptRoutes: false")
+	path := filepath.Join(dir, "tailos.yaml")
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func upBare(t *testing.T, createdWith string) *bareLab {
+	t.Helper()
+	needLab(t)
+	dir, err := os.MkdirTemp("", "tr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	o := lab.Options{
+		Dir: dir + "/lab", SpecFile: labSpec(t, dir, 2), Nodes: 2,
+		CreatedWith: createdWith, NoTailscaleConfig: true,
+		Progress: func(f string, a ...any) { t.Logf(f, a...) },
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	start := time.Now()
+	l, err := lab.Up(ctx, o)
+	if err != nil {
+		if l != nil {
+			_ = l.Down(context.Background())
+		}
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Logf("lab up in %s", time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if err := l.Down(context.Background()); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	c, err := l.TalosClient(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	bl := &bareLab{Lab: l, client: c, api: headscaleAPI(t, l)}
+	for _, n := range l.Nodes {
+		bl.addrs = append(bl.addrs, n.Addr.String())
+	}
+	if bl.labPatch, err = l.LabPatch(); err != nil {
+		t.Fatal(err)
+	}
+	return bl
+}
+
+func headscaleAPI(t *testing.T, l *lab.Lab) *tailnet.Headscale {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := l.Headscale.CreateAPIKey(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(l.Headscale.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return l.DialContext(ctx, addr)
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &tailnet.Headscale{URL: l.Headscale.URL, APIKey: key, HTTP: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+func (bl *bareLab) request(extra ...[]byte) rollout.Request {
+	return rollout.Request{
+		Spec: bl.Spec, Client: bl.client,
+		LookupEnv: func(k string) (string, bool) {
+			if k == "TS_AUTHKEY" {
+				return bl.AuthKey, true
+			}
+			return "", false
+		},
+		ExtraPatches: append([][]byte{bl.labPatch}, extra...),
+		Tailnet:      bl.api,
+		WaitTimeout:  3 * time.Minute,
+	}
+}
+
+// labOnly are the findings the lab cannot avoid: its nodes' control-plane
+// configs carry no etcd section, so etcd's advertisedSubnets stay unset.
+var labOnly = map[string]bool{"config.TS061": true}
+
+// doctorAllOK waits (bounded) until doctor finds every check ok on every
+// node, tailnet included (Headscale approves node-1's routes shortly after
+// it advertises them), but for the lab-only findings.
+func (bl *bareLab) doctorAllOK(t *testing.T) {
+	t.Helper()
+	p, err := plan.Build(bl.Spec, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		rep, _ := doctor.Run(ctx, bl.client, bl.addrs, doctor.Options{Expect: doctor.ExpectFromPlan(p), Tailnet: bl.api, NodeTimeout: 30 * time.Second})
+		cancel()
+		ok, other := 0, 0
+		for _, n := range rep.Nodes {
+			if n.Error != "" {
+				other++
+			}
+			for _, c := range n.Checks {
+				switch {
+				case c.Status == doctor.OK:
+					ok++
+				case !labOnly[c.ID]:
+					other++
+				}
+			}
+		}
+		if ok > 0 && other == 0 {
+			t.Logf("doctor: %d checks ok on %d nodes (summary %+v)", ok, len(rep.Nodes), rep.Summary)
+			return
+		}
+		if time.Now().After(deadline) {
+			var b strings.Builder
+			_ = doctor.WriteText(&b, rep, false)
+			t.Fatalf("doctor is not all ok:\n%s", b.String())
+		}
+		time.Sleep(3 * time.Second)
+	}
+}
+
+func liveConfigs(t *testing.T, bl *bareLab) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, a := range bl.addrs {
+		cfg, _, err := rollout.Live(context.Background(), bl.client, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := cfg.EncodeBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[a] = b
+	}
+	return out
+}
+
+// On real Talos nodes booted without any Tailscale config, with configs
+// made by v1.13 tooling (v1alpha1 shape) and by v1.14 tooling: apply puts
+// every node on the tailnet in its config's shape and doctor finds all ok;
+// a second apply changes nothing; a patch the node refuses stops the run
+// at the first node, which keeps its config, and the second is not
+// touched.
+func TestApplyOnRealTalos(t *testing.T) {
+	for _, tt := range []struct{ createdWith, shape string }{{"v1.13.9", "v1alpha1"}, {"v1.14.1", "v1.14"}} {
+		t.Run("created-with-"+tt.createdWith, func(t *testing.T) {
+			bl := upBare(t, tt.createdWith)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+
+			// Booted without Tailscale: not on the tailnet.
+			rep, _ := doctor.Run(ctx, bl.client, bl.addrs, doctor.Options{})
+			for _, n := range rep.Nodes {
+				if c, ok := n.Find(doctor.IDAddress); ok && c.Status == doctor.OK {
+					t.Fatalf("node %s is on the tailnet before apply: %s", n.Node, c.Message)
+				}
+			}
+
+			start := time.Now()
+			res, err := rollout.Apply(ctx, bl.request())
+			if err != nil {
+				t.Fatalf("apply: %v (%+v)", err, res)
+			}
+			t.Logf("apply of %d nodes in %s", len(res.Nodes), time.Since(start).Round(time.Millisecond))
+			if res.Changed != len(bl.addrs) {
+				t.Errorf("changed %d nodes, want %d", res.Changed, len(bl.addrs))
+			}
+			for _, n := range res.Nodes {
+				if n.Shape != tt.shape || !n.Applied || n.Mode != "no-reboot" {
+					t.Errorf("node %s: shape %s applied %v mode %s, want %s applied no-reboot", n.Node, n.Shape, n.Applied, n.Mode, tt.shape)
+				}
+				if strings.Contains(n.Diff, bl.AuthKey) {
+					t.Errorf("node %s: the diff shows the auth key", n.Node)
+				}
+			}
+			bl.doctorAllOK(t)
+
+			again, err := rollout.Apply(ctx, bl.request())
+			if err != nil {
+				t.Fatalf("second apply: %v", err)
+			}
+			if again.Changed != 0 {
+				t.Errorf("second apply changed %d nodes:\n%+v", again.Changed, again.Nodes)
+			}
+			for _, n := range again.Nodes {
+				if n.Applied || n.Diff != "" {
+					t.Errorf("second apply touched node %s:\n%s", n.Node, n.Diff)
+				}
+			}
+
+			if tt.shape != "v1.14" {
+				return
+			}
+			before := liveConfigs(t, bl)
+			broken := []byte("apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nconfigFiles:\n  - content: \"\"\n    mountPath: /etc/tailos-broken\n")
+			res, err = rollout.Apply(ctx, bl.request(broken))
+			if err == nil || !errors.Is(err, rollout.ErrNodeFailed) {
+				t.Fatalf("broken patch: err %v, want the node to refuse it", err)
+			}
+			if len(res.Nodes) != 1 || !strings.Contains(res.Nodes[0].Error, "refused") || res.Nodes[0].Applied {
+				t.Errorf("broken patch: %+v, want the run to stop at the first node, refused", res.Nodes)
+			}
+			t.Logf("refused: %s", res.Nodes[0].Error)
+			after := liveConfigs(t, bl)
+			for a := range before {
+				if string(before[a]) != string(after[a]) {
+					t.Errorf("node %s changed after the refused apply", a)
+				}
+			}
+		})
+	}
+}
+
+// Upgrade on real Talos nodes: the plan picks the spec's factory installer
+// for each node, an installer without the extension is refused before any
+// node is touched, a node without a factory schematic and no spec has no
+// plan; and the post-upgrade verification passes after a reboot that keeps
+// the node's identity (the lab cannot install an OS image).
+func TestUpgradeOnRealTalos(t *testing.T) {
+	bl := upBare(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := rollout.Apply(ctx, bl.request()); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	id, err := plan.Schematic(bl.Spec).ID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := rollout.UpgradeRequest{Spec: bl.Spec, Client: bl.client, To: "v1.14.2", DryRun: true}
+	res, err := rollout.Upgrade(ctx, req)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if len(res.Steps) != len(bl.addrs) {
+		t.Fatalf("%d steps, want %d", len(res.Steps), len(bl.addrs))
+	}
+	for i, st := range res.Steps {
+		want := "factory.talos.dev/metal-installer/" + id + ":v1.14.2"
+		if st.Installer != want || st.Source != "spec" || st.From != "v1.14.1" || st.Address != bl.addrs[i] {
+			t.Errorf("step %+v, want %s from the spec for %s", st, want, bl.addrs[i])
+		}
+	}
+
+	req.Image = "ghcr.io/siderolabs/installer:v1.14.2"
+	req.DryRun = false
+	res, err = rollout.Upgrade(ctx, req)
+	if !errors.Is(err, rollout.ErrUnsafeInstaller) || res.Upgraded != 0 {
+		t.Errorf("vanilla installer: %v, upgraded %d; want a refusal before any node", err, res.Upgraded)
+	}
+
+	_, err = rollout.Upgrade(ctx, rollout.UpgradeRequest{Client: bl.client, Nodes: bl.addrs[:1], To: "v1.14.2", DryRun: true})
+	if err == nil || !strings.Contains(err.Error(), "reports no Image Factory schematic") {
+		t.Errorf("no spec, no running schematic: %v", err)
+	}
+
+	node := bl.Nodes[0]
+	before, _, err := rollout.ReadIdentity(ctx, bl.client, node.Addr.String(), bl.api)
+	if err != nil || len(before.Addrs) == 0 || before.DeviceID == "" {
+		t.Fatalf("identity before: %+v %v", before, err)
+	}
+	if err := bl.Restart(ctx, node.Name); err != nil {
+		t.Fatal(err)
+	}
+	st := rollout.Step{Node: node.Name, Address: node.Addr.String(), To: "v1.14.1"}
+	if err := rollout.WaitVerified(ctx, bl.client, st, before, bl.api, 3*time.Minute, 2*time.Second); err != nil {
+		t.Errorf("after a reboot: %v", err)
+	}
+	// A node that is not where the plan wanted it fails verification.
+	st.To = "v1.14.2"
+	if err := rollout.Verify(ctx, bl.client, st, before, bl.api); err == nil || !strings.Contains(err.Error(), "not v1.14.2") {
+		t.Errorf("verification of a node still on v1.14.1 for v1.14.2: %v", err)
+	}
+}
