@@ -214,6 +214,17 @@ func (bl *bareLab) doctorAllOK(t *testing.T) {
 	}
 }
 
+// notOnTailnet asserts no node has a tailnet address.
+func (bl *bareLab) notOnTailnet(t *testing.T, ctx context.Context) {
+	t.Helper()
+	rep, _ := doctor.Run(ctx, bl.client, bl.addrs, doctor.Options{})
+	for _, n := range rep.Nodes {
+		if c, ok := n.Find(doctor.IDAddress); ok && c.Status == doctor.OK {
+			t.Fatalf("node %s is on the tailnet before apply: %s", n.Node, c.Message)
+		}
+	}
+}
+
 func liveConfigs(t *testing.T, bl *bareLab) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -244,16 +255,25 @@ func TestApplyOnRealTalos(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 
-			// Booted without Tailscale: not on the tailnet.
-			rep, _ := doctor.Run(ctx, bl.client, bl.addrs, doctor.Options{})
-			for _, n := range rep.Nodes {
-				if c, ok := n.Find(doctor.IDAddress); ok && c.Status == doctor.OK {
-					t.Fatalf("node %s is on the tailnet before apply: %s", n.Node, c.Message)
+			bl.notOnTailnet(t, ctx)
+
+			// A dry run has each node validate its config and applies nothing.
+			dry := bl.request()
+			dry.DryRun = true
+			res, err := rollout.Apply(ctx, dry)
+			if err != nil || res.Changed != len(bl.addrs) {
+				t.Fatalf("dry run: %v, changed %+v", err, res)
+			}
+			for _, n := range res.Nodes {
+				if n.Applied || !strings.Contains(n.Diff, "TS_HOSTNAME="+n.Node) {
+					t.Errorf("dry run of node %s: applied %v, diff:\n%s", n.Node, n.Applied, n.Diff)
 				}
 			}
 
+			bl.notOnTailnet(t, ctx)
+
 			start := time.Now()
-			res, err := rollout.Apply(ctx, bl.request())
+			res, err = rollout.Apply(ctx, bl.request())
 			if err != nil {
 				t.Fatalf("apply: %v (%+v)", err, res)
 			}
