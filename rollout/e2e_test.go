@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/siderolabs/talos/pkg/machinery/client"
+	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
@@ -24,6 +25,7 @@ import (
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/rollout"
 	"github.com/tailos/tailos/tailnet"
+	"github.com/tailos/tailos/talosconf"
 )
 
 func TestMain(m *testing.M) {
@@ -214,6 +216,35 @@ func (bl *bareLab) doctorAllOK(t *testing.T) {
 	}
 }
 
+// liveBaseShape: the bases gen --from-cluster reads from the live nodes
+// have the nodes' shape and none of tailos's own service config. (gen's
+// metal-mode verification cannot run on them: the lab's control-plane
+// configs have no etcd section.)
+func (bl *bareLab) liveBaseShape(t *testing.T, ctx context.Context, shape string) {
+	t.Helper()
+	bases, err := rollout.LiveBases(ctx, bl.client, bl.Spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bases) != 1 || !strings.Contains(bases[0].Name, "node-1 (198.18.0.11)") {
+		t.Fatalf("bases %v, want node-1's (every spec node is a worker)", bases)
+	}
+	cfg, err := configloader.NewFromBytes(bases[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := talosconf.ShapeOfVersion("v1.14.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := talosconf.ShapeOfConfigs(target, cfg).Name(); got != shape {
+		t.Errorf("live base has shape %s, want %s", got, shape)
+	}
+	if strings.Contains(string(bases[0].Data), "TS_AUTHKEY") || strings.Contains(string(bases[0].Data), bl.AuthKey) {
+		t.Error("the live base keeps tailos's ExtensionServiceConfig")
+	}
+}
+
 // notOnTailnet asserts no node has a tailnet address.
 func (bl *bareLab) notOnTailnet(t *testing.T, ctx context.Context) {
 	t.Helper()
@@ -290,6 +321,7 @@ func TestApplyOnRealTalos(t *testing.T) {
 				}
 			}
 			bl.doctorAllOK(t)
+			bl.liveBaseShape(t, ctx, tt.shape)
 
 			again, err := rollout.Apply(ctx, bl.request())
 			if err != nil {
