@@ -198,6 +198,10 @@ func applyNode(ctx context.Context, req *Request, mode machineapi.ApplyConfigura
 	if req.DryRun {
 		return nr, nil
 	}
+	if nr.Applied && mode == machineapi.ApplyConfigurationRequest_STAGED {
+		// A staged config runs from the next reboot: nothing to wait for.
+		return nr, nil
+	}
 	rep, err := waitHealthy(ctx, req, np, t)
 	nr.Doctor = rep
 	if err != nil {

@@ -9,13 +9,16 @@ import (
 	"github.com/tailos/tailos/doctor"
 )
 
-// Healthy are the doctor checks a node must pass before apply moves on:
-// ext-tailscale runs and tailscale0 has its tailnet address; with a
-// tailnet API also the device is there and online.
-var Healthy = []string{doctor.IDService, doctor.IDAddress}
-
-// HealthyTailnet are the checks added when the tailnet is asked.
-var HealthyTailnet = []string{doctor.IDDevice, doctor.IDOnline}
+// HealthyChecks are the doctor checks a node must pass before apply moves
+// on: ext-tailscale runs and tailscale0 has its tailnet address; with the
+// tailnet's API also the device is there and online.
+func HealthyChecks(withTailnet bool) []string {
+	ids := []string{doctor.IDService, doctor.IDAddress}
+	if withTailnet {
+		ids = append(ids, doctor.IDDevice, doctor.IDOnline)
+	}
+	return ids
+}
 
 // waitHealthy asks doctor about the node until the Healthy checks are ok,
 // within the request's bound.
@@ -28,10 +31,7 @@ func waitHealthy(ctx context.Context, req *Request, np *NodePlan, t Target) (*do
 	if every <= 0 {
 		every = 2 * time.Second
 	}
-	want := Healthy
-	if req.Tailnet != nil {
-		want = append(append([]string{}, Healthy...), HealthyTailnet...)
-	}
+	want := HealthyChecks(req.Tailnet != nil)
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req.progress("%s: waiting for ext-tailscale and the tailnet", t.Spec.Name)

@@ -189,6 +189,8 @@ func writeApplyText(opts *ApplyOptions, res *rollout.Result) {
 			fmt.Fprintf(opts.IO.Out, "node %s (%s): up to date (%s shape), nothing to apply\n", n.Node, n.Address, n.Shape)
 		case res.DryRun:
 			fmt.Fprintf(opts.IO.Out, "node %s (%s): would apply (%s shape); the node validated it\n", n.Node, n.Address, n.Shape)
+		case n.Mode == "staged":
+			fmt.Fprintf(opts.IO.Out, "node %s (%s): staged (%s shape); it runs from the node's next reboot\n", n.Node, n.Address, n.Shape)
 		default:
 			fmt.Fprintf(opts.IO.Out, "node %s (%s): applied (%s shape, mode %s) and on the tailnet\n", n.Node, n.Address, n.Shape, n.Mode)
 		}

@@ -145,8 +145,8 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	}
 	if err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "upgrade: %s\n", rules.Mask(err.Error()))
-		if errors.Is(err, rollout.ErrUnsafeInstaller) || res.Upgraded == 0 && len(res.Steps) < len(nodes) {
-			return &ExitError{Code: ExitBadInput}
+		if errors.Is(err, rollout.ErrUnsafeInstaller) {
+			return &ExitError{Code: ExitBadInput} // refused before any node was touched
 		}
 		return Findings()
 	}
