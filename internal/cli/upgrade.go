@@ -34,6 +34,7 @@ type UpgradeOptions struct {
 	Image       string
 	Factory     string
 	StoreDir    string
+	Online      bool
 	DryRun      bool
 	Output      string
 	Timeout     time.Duration
@@ -76,6 +77,7 @@ failed, 2 bad input or a refused installer (nothing was upgraded).`,
 	fl.StringVarP(&opts.Image, "image", "i", "", "installer image instead of the node's own (checked, and refused if it drops Tailscale)")
 	fl.StringVar(&opts.Factory, "factory", "", "Image Factory URL for nodes without a spec (default: where the node's schematic came from)")
 	schAddStoreFlag(cmd, &opts.StoreDir)
+	fl.BoolVar(&opts.Online, "online", false, "also ask the factory for schematics not known locally (GET /schematics/ID)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan without upgrading")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long to wait for each node to come back")
@@ -106,6 +108,18 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if err != nil {
 		return err
 	}
+	resolvers := []schematic.Resolver{st}
+	if opts.Online {
+		factory := opts.Factory
+		if factory == "" {
+			factory = schematic.DefaultFactory
+		}
+		fc, err := schematic.NewClient(factory, schematic.DefaultTimeout)
+		if err != nil {
+			return BadInput(fmt.Errorf("upgrade --factory: %w", err))
+		}
+		resolvers = append(resolvers, fc)
+	}
 	resolved, err := talosapi.Resolve(talosapi.Options{Talosconfig: opts.Talosconfig, Context: opts.Context, Endpoints: opts.Endpoints, Nodes: opts.Nodes, LookupEnv: opts.LookupEnv})
 	if err != nil {
 		return BadInput(fmt.Errorf("upgrade: %w", err))
@@ -122,7 +136,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	progress := opts.IO.Progress()
 	res, err := rollout.Upgrade(ctx, rollout.UpgradeRequest{
 		Spec: s, Client: c, Nodes: nodes, To: opts.To, Image: opts.Image, Factory: opts.Factory,
-		Resolvers: []schematic.Resolver{st}, DryRun: opts.DryRun, WaitTimeout: opts.Timeout,
+		Resolvers: resolvers, DryRun: opts.DryRun, WaitTimeout: opts.Timeout,
 		Progress: func(format string, args ...any) { progress.Step(format, args...) },
 	})
 	if opts.Output == "json" {
