@@ -109,6 +109,10 @@ func Apply(ctx context.Context, req Request) (*Result, error) {
 		// The reference, never the value, is named.
 		return nil, fmt.Errorf("%s: tailnet.auth (%s): %w", req.Spec.File(), ref, err)
 	}
+	if secretValue == "" {
+		// Without a value the patch would carry the placeholder to the node.
+		return nil, fmt.Errorf("%s: tailnet.auth (%s) is empty", req.Spec.File(), ref)
+	}
 	mode, err := ParseMode(req.Mode)
 	if err != nil {
 		return nil, err
