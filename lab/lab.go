@@ -208,7 +208,7 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 		return nil, err
 	}
 	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o, release: release}
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+	if err := privateDir(o.Dir); err != nil {
 		return nil, err
 	}
 	defer func() {
