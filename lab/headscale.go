@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tailos/tailos/secret"
 )
 
 // Headscale is the lab's control server, running in its own namespace.
@@ -107,7 +109,7 @@ tls_key_path: %[9]s
 // Start writes the configuration and policy and starts `headscale serve`
 // inside the namespace, then waits until it answers HTTP.
 func (h *Headscale) Start(ctx context.Context, policy []byte) error {
-	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
+	if err := privateDir(h.Dir); err != nil {
 		return err
 	}
 	h.URL = "https://" + h.Addr
@@ -304,12 +306,14 @@ func redactArgs(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// MaskSecret shows only the start of a key.
+// MaskSecret is what the lab shows of a key: its type prefix
+// (secret.Kind, e.g. hskey-auth-…) or, for Headscale v0.27's prefix-less
+// keys, nothing but "…".
 func MaskSecret(s string) string {
-	if len(s) <= 8 {
-		return "****"
+	if k := secret.Kind(s); k != "" {
+		return k
 	}
-	return s[:6] + "…(masked)"
+	return "…"
 }
 
 // HSUser is a Headscale user.

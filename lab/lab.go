@@ -60,7 +60,7 @@ type Options struct {
 	// mtu: auto may go below 1280 on a small underlay.
 	NoTailnetIPv6 bool
 	// Extension is an unpacked extension (manifest.yaml + rootfs/), or an
-	// OCI layout, image tarball or reference of one (see extension.Open);
+	// OCI layout or image tarball of one (see extension.Open: local only);
 	// empty builds one from tailscale.com@Tailscale (cached).
 	Extension string
 	// Tailscale is the tailscale.com release the default extension is
@@ -217,7 +217,7 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 		return nil, err
 	}
 	l = &Lab{ID: hex.EncodeToString(id), Dir: o.Dir, Spec: s, opts: o, release: release}
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+	if err := privateDir(o.Dir); err != nil {
 		return nil, err
 	}
 	defer func() {

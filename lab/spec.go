@@ -121,12 +121,7 @@ func rewriteEnv(env []string, authKey, loginServer string) []string {
 func MaskEnv(env []string) []string {
 	out := make([]string, len(env))
 	for i, e := range env {
-		switch envKey(e) {
-		case "TS_AUTHKEY", "TS_AUTH_KEY", "TS_CLIENT_SECRET":
-			_, v, _ := strings.Cut(e, "=")
-			e = envKey(e) + "=" + MaskSecret(v)
-		}
-		out[i] = e
+		out[i] = MaskLog(e)
 	}
 	return out
 }

@@ -16,6 +16,8 @@ import (
 
 	"tailscale.com/client/local"
 	"tailscale.com/ipn/ipnstate"
+
+	"github.com/tailos/tailos/secret"
 )
 
 // Status is the lab as `tailos lab status -o json` prints it.
@@ -137,9 +139,10 @@ func LogTail(path string, lines int) string {
 
 var keyRe = regexp.MustCompile(`(hskey-[a-z]+-|tskey-[a-z]+-)?[0-9a-f]{40,}`)
 
-// MaskLog hides pre-auth keys in log text.
+// MaskLog hides credentials in log text: secret.Mask, after Headscale
+// v0.27's keys, bare hex that no prefix announces, are cut.
 func MaskLog(s string) string {
-	return keyRe.ReplaceAllStringFunc(s, MaskSecret)
+	return secret.Mask(keyRe.ReplaceAllStringFunc(s, MaskSecret))
 }
 
 // Status collects every node's view and Headscale's.

@@ -99,7 +99,7 @@ TS_NO_LOGS_NO_SUPPORT=true) because its Headscale has no Internet around it.
 	cmd.Flags().IntVar(&opts.Nodes, "nodes", 2, "number of nodes of the built-in spec")
 	cmd.Flags().IntVar(&opts.UnderlayMTU, "underlay-mtu", 0, "MTU of every lab link (default: the spec's underlayMTU, else 1500)")
 	cmd.Flags().StringVar(&opts.MTU, "mtu", "auto", `built-in spec's tailnet.mtu: auto, a number, or "default" (Tailscale's 1280)`)
-	cmd.Flags().StringVar(&opts.Extension, "extension", "", "the extension: an unpacked directory, OCI layout, image tarball or reference (default: build tailscale "+lab.TailscaleVersion+")")
+	cmd.Flags().StringVar(&opts.Extension, "extension", "", "the extension: an unpacked directory, OCI layout (oci-layout:DIR or a directory) or image tarball (default: build tailscale "+lab.TailscaleVersion+")")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long up may take, builds included")
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run the lab in this process until interrupted")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
