@@ -1,9 +1,13 @@
 // Command tailos-mssclamp is the entrypoint of the tailos-built Tailscale
-// extension: it runs containerboot (its arguments, default
-// /usr/local/bin/containerboot) as a child, forwards signals to it, and,
-// when TAILOS_MSS_CLAMP is auto or a path MTU, clamps the TCP MSS of
-// forwarded traffic on tailscale0 while containerboot runs. When
-// containerboot exits the clamp is removed and its exit code is returned.
+// extension. Its arguments are containerboot's command line (default
+// /usr/local/bin/containerboot).
+//
+// With TAILOS_MSS_CLAMP unset or off it removes any clamp table a killed
+// earlier run left and execs containerboot, so the service is exactly
+// containerboot. With auto or a path MTU it runs containerboot as its child,
+// forwards signals to it, clamps the TCP MSS of forwarded traffic on
+// tailscale0 while containerboot runs, and when containerboot exits removes
+// the clamp and exits with its code.
 package main
 
 import (
@@ -11,6 +15,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/tailos/tailos/extension/mssclamp"
 )
@@ -32,6 +37,14 @@ func main() {
 		} else {
 			mode = m
 		}
+	}
+	if mode.Off {
+		if err := (&mssclamp.Rules{}).Remove(); err != nil {
+			logger.Printf("mssclamp: %v", err)
+		}
+		err := syscall.Exec(argv[0], argv, os.Environ())
+		fmt.Fprintf(os.Stderr, "tailos-mssclamp: exec %s: %v\n", argv[0], err)
+		os.Exit(127)
 	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, mssclamp.Forwarded...)
