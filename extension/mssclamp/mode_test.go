@@ -1,6 +1,10 @@
 package mssclamp
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tailos/tailos/spec"
+)
 
 func TestParseMode(t *testing.T) {
 	tests := []struct {
@@ -55,5 +59,12 @@ func TestMSS(t *testing.T) {
 		if v4 != tt.v4 || v6 != tt.v6 {
 			t.Errorf("MSS(%d) = %d/%d, want %d/%d", tt.mtu, v4, v6, tt.v4, tt.v6)
 		}
+	}
+}
+
+// The spec validates tailnet.mssClamp with the clamp's own limits.
+func TestLimitsMatchSpec(t *testing.T) {
+	if spec.MinClampMTU != MinMTU || spec.MaxClampMTU != MaxMTU {
+		t.Errorf("spec accepts %d–%d, the clamp %d–%d", spec.MinClampMTU, spec.MaxClampMTU, MinMTU, MaxMTU)
 	}
 }
