@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func needRoot(t *testing.T) {
+func needRoot(t testing.TB) {
 	t.Helper()
 	var why string
 	if os.Geteuid() != 0 {
@@ -69,7 +69,7 @@ func removeNetns(match func(pid int) bool) {
 	}
 }
 
-func run(t *testing.T, args ...string) {
+func run(t testing.TB, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,7 +124,7 @@ const (
 	peerAddr = "198.18.2.2"
 )
 
-func newTopo(t *testing.T, tunMTU int) *topo {
+func newTopo(t testing.TB, tunMTU int) *topo {
 	t.Helper()
 	needRoot(t)
 	topoSeq++
@@ -154,7 +154,7 @@ func newTopo(t *testing.T, tunMTU int) *topo {
 
 // addTunnel (re)creates tailscale0 the way tailscaled does on restart: a
 // new interface with a new index.
-func (tp *topo) addTunnel(t *testing.T, mtu int) {
+func (tp *topo) addTunnel(t testing.TB, mtu int) {
 	t.Helper()
 	run(t, "ip", "-n", tp.rtr, "link", "add", DefaultInterface, "mtu", strconv.Itoa(mtu), "type", "veth", "peer", "name", "eth0", "netns", tp.peer)
 	run(t, "ip", "-n", tp.rtr, "addr", "add", "198.18.2.1/24", "dev", DefaultInterface)
@@ -168,7 +168,7 @@ func (tp *topo) rules() *Rules { return &Rules{NetNS: tp.rtrFd} }
 
 // startClamp runs the clamp in the router's namespace; stop ends it and
 // returns Run's error.
-func (tp *topo) startClamp(t *testing.T, mode Mode) (stop func() error) {
+func (tp *topo) startClamp(t testing.TB, mode Mode) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -193,7 +193,7 @@ func (tp *topo) startClamp(t *testing.T, mode Mode) (stop func() error) {
 
 // waitRules polls until the router's clamp rules all carry mss (v4) and
 // mss-20 (v6), four rules in all; mss 0 waits for no table.
-func (tp *topo) waitRules(t *testing.T, mss uint16) {
+func (tp *topo) waitRules(t testing.TB, mss uint16) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	var got []Installed
@@ -232,7 +232,7 @@ func rulesAre(got []Installed, mss uint16) bool {
 // synMSS connects from one namespace to a listener in another and returns
 // the MSS option of the SYN (or SYN-ACK-less SYN) as it arrived there, read
 // with a packet socket on the receiving side.
-func synMSS(t *testing.T, fromNS, toNS, toAddr string) uint16 {
+func synMSS(t testing.TB, fromNS, toNS, toAddr string) uint16 {
 	t.Helper()
 	var ln net.Listener
 	var psock int
@@ -424,7 +424,7 @@ func TestClampFixesBlackHole(t *testing.T) {
 
 // dropFragNeeded installs, in its own table, the router-side ICMP black hole:
 // icmp type destination-unreachable code frag-needed drop (output hook).
-func dropFragNeeded(t *testing.T, tp *topo) *nftables.Table {
+func dropFragNeeded(t testing.TB, tp *topo) *nftables.Table {
 	t.Helper()
 	c, err := nftables.New(nftables.WithNetNSFd(tp.rtrFd))
 	if err != nil {
@@ -448,7 +448,7 @@ func dropFragNeeded(t *testing.T, tp *topo) *nftables.Table {
 
 // transfer sends size bytes from the LAN host to the peer on a fresh
 // connection and returns how many the peer received within limit.
-func transfer(t *testing.T, tp *topo, size int, limit time.Duration) int {
+func transfer(t testing.TB, tp *topo, size int, limit time.Duration) int {
 	t.Helper()
 	var ln net.Listener
 	if err := inNetns(tp.peer, func() error {
