@@ -118,5 +118,6 @@ func localMSS(c net.Conn) int {
 		})
 		return mtu - 60
 	}
-	return mtu - 40
+	// Linux never advertises more than 65535 − 40 (loopback's 65536 MTU).
+	return min(mtu-40, 65495)
 }
