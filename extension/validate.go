@@ -22,6 +22,11 @@ import (
 // given: that of the machinery library tailos is built against.
 const DefaultTalosVersion = "v1.14.1"
 
+// DefaultTailscaleVersion is the tailscale.com release built when none is
+// named: the one the official extension ships with Talos 1.14.x (it builds
+// with Go 1.26). Older releases stay selectable.
+const DefaultTailscaleVersion = "1.102.3"
+
 // Unpacked is a validated extension on disk.
 type Unpacked struct {
 	Dir      string

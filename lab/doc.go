@@ -1,11 +1,27 @@
 // Package lab runs a real tailnet on one Linux machine: a Headscale control
-// server and Talos-like nodes, each in its own network namespace on a shared
-// bridge, every node running the Tailscale system extension the way Talos's
-// extension service runs it (the service spec's entrypoint, environment and
-// mounts, in a private mount and PID namespace rooted at the extension's
-// rootfs, restarted per the spec's restart policy).
+// server and real Talos v1.14.1 nodes (machined in Talos's container
+// platform mode, see package talosnode), each in its own namespaces on a
+// shared bridge, every node running the built Tailscale system extension
+// as ext-tailscale with the config `tailos gen` generates. RuntimeEmulated
+// runs the extension's container alone instead (faster, proves less).
+//
+// Other packages' tests use it through one call:
+//
+//	l, err := lab.Up(ctx, lab.Options{Dir: dir, Nodes: 3})
+//	defer l.Down(context.Background())
+//	l.TalosconfigPath()            // talosconfig, context "tailos-lab"
+//	l.Nodes[i].Addr                // node i's Talos API endpoint (port 50000)
+//	c, _ := l.TalosClient(ctx, "") // machinery's client (client.WithNodes(ctx, addrs...) fans out)
+//	l.DialContext                  // dial the lab from its bridge (e.g. a gRPC or HTTP dialer)
+//	l.Headscale.URL                // Headscale, REST API under /api/v1 (CA: l.Headscale.CA)
+//	key, _ := l.Headscale.CreateAPIKey(ctx, time.Hour)
+//	l.ApplyConfig(ctx, "node-1", cfg) // ApplyConfiguration, no reboot
+//
+// The test binary (or program) must dispatch the re-executed helpers first
+// thing: lab.IsReaper → lab.RunReaper, talosnode.IsInit → talosnode.RunInit,
+// lab.IsContainerInit → lab.RunContainerInit (see this package's TestMain).
 //
 // Addresses come from 198.18.0.0/15 and the tailnet ranges only; no
-// namespace has a route out of the lab. It needs Linux, root and
-// /dev/net/tun.
+// namespace has a route out of the lab. It needs Linux, root,
+// /dev/net/tun, cgroup v2 and overlayfs (Preflight).
 package lab

@@ -17,9 +17,11 @@ import (
 // The container gets the environment as Talos builds it — the spec's own
 // first, the ExtensionServiceConfig's after — and, as runc dedups it, the
 // last occurrence wins: a TS_STATE_DIR given after the spec's moves the
-// state off /var/lib/tailscale (the trap behind TS020 and TS131).
-func TestEnvironmentLastWins(t *testing.T) {
-	l := up(t, lab.Options{Nodes: 1, ExtraEnv: []string{"TS_STATE_DIR=/tmp/elsewhere"}})
+// state off /var/lib/tailscale (the trap behind TS020 and TS131). Emulated
+// runtime: it checks the lab's own runner; TestTalosExtensionServiceConfigSemantics
+// proves the same order on real Talos.
+func TestEmulatedEnvironmentLastWins(t *testing.T) {
+	l := up(t, lab.Options{Nodes: 1, Runtime: lab.RuntimeEmulated, ExtraEnv: []string{"TS_STATE_DIR=/tmp/elsewhere"}})
 	pid := l.Nodes[0].Service.State().PID
 	if pid == 0 {
 		t.Fatal("no service PID")

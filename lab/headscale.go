@@ -404,3 +404,17 @@ func stopProcess(pid int, done <-chan struct{}, grace time.Duration) {
 	}
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
+
+// CreateAPIKey makes a Headscale API key (for its REST API under URL,
+// `Authorization: Bearer KEY`), valid for expiry.
+func (h *Headscale) CreateAPIKey(ctx context.Context, expiry time.Duration) (string, error) {
+	out, err := h.CLI(ctx, "apikeys", "create", "--expiration", expiry.String())
+	if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(out))
+	if key == "" || strings.ContainsAny(key, " \n") {
+		return "", fmt.Errorf("headscale apikeys create: unexpected output")
+	}
+	return key, nil
+}

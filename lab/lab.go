@@ -60,9 +60,12 @@ type Options struct {
 	// mtu: auto may go below 1280 on a small underlay.
 	NoTailnetIPv6 bool
 	// Extension is an unpacked extension (manifest.yaml + rootfs/), or an
-	// OCI layout, image tarball or reference of one (see extension.Open);
-	// empty builds one from tailscale.com@TailscaleVersion (cached).
+	// OCI layout or image tarball of one (see extension.Open: local only);
+	// empty builds one from tailscale.com@Tailscale (cached).
 	Extension string
+	// Tailscale is the tailscale.com release the default extension is
+	// built from (default TailscaleVersion; older ones stay selectable).
+	Tailscale string
 	// CacheDir holds built binaries; empty is the tailos cache.
 	CacheDir string
 	// ExtraEnv are more lab-only variables (see LabEnv), placed last so
@@ -79,6 +82,9 @@ type Options struct {
 	// Runtime is what runs the nodes: RuntimeTalos (default) or
 	// RuntimeEmulated.
 	Runtime Runtime
+	// SkipTailnetWait returns once the nodes run (Talos: machined
+	// running) without waiting for them to join the tailnet.
+	SkipTailnetWait bool
 }
 
 // Lab is a running lab.
@@ -123,6 +129,7 @@ type Node struct {
 	Talos         *talosnode.Node
 	Patch         []byte
 	MachineConfig []byte
+	startsBefore  int // ext-tailscale starts in earlier boots
 }
 
 // Socket is the node's tailscaled socket as seen from the host.
@@ -237,6 +244,9 @@ func Up(ctx context.Context, o Options) (l *Lab, err error) {
 	if err != nil {
 		return l, err
 	}
+	if o.SkipTailnetWait {
+		return l, l.saveState()
+	}
 	o.progress("waiting for %d nodes to join", len(l.Nodes))
 	for _, n := range l.Nodes {
 		if err := l.WaitRunning(ctx, n.Name, o.ReadyTimeout); err != nil {
@@ -260,7 +270,7 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 			}
 		}
 	} else {
-		d, err := cachedExtension(ctx, o.CacheDir, o.progress)
+		d, err := cachedExtension(ctx, o.CacheDir, o.Tailscale, o.progress)
 		if err != nil {
 			return err
 		}
@@ -295,7 +305,10 @@ func (l *Lab) prepareBinaries(ctx context.Context) error {
 
 // cachedExtension builds the Tailscale extension image for the host
 // architecture and unpacks it once per version into the cache.
-func cachedExtension(ctx context.Context, cacheDir string, progress func(string, ...any)) (string, error) {
+func cachedExtension(ctx context.Context, cacheDir, version string, progress func(string, ...any)) (string, error) {
+	if version == "" {
+		version = TailscaleVersion
+	}
 	if cacheDir == "" {
 		d, err := extension.DefaultCacheDir()
 		if err != nil {
@@ -304,13 +317,13 @@ func cachedExtension(ctx context.Context, cacheDir string, progress func(string,
 		cacheDir = d
 	}
 	arch := extension.HostArch()
-	dir := filepath.Join(cacheDir, "lab-extension", TailscaleVersion, arch)
+	dir := filepath.Join(cacheDir, "lab-extension", version, arch)
 	if _, err := os.Stat(filepath.Join(dir, extension.ManifestPath)); err == nil {
 		return dir, nil
 	}
-	progress("building the tailscale %s extension", TailscaleVersion)
+	progress("building the tailscale %s extension", version)
 	a, err := extension.Build(ctx, extension.BuildOptions{
-		Version:  TailscaleVersion,
+		Version:  version,
 		Arches:   []string{arch},
 		Binaries: extension.BinariesOptions{CacheDir: cacheDir, Progress: progress},
 	})
@@ -642,15 +655,17 @@ func cacheRoot(dir string) (string, error) {
 type Prepared struct {
 	Extension string // unpacked extension directory
 	Headscale string // headscale binary
+	Rootfs    string // Talos node root (talosnode.Build)
 }
 
-// Prepare builds (or finds in the cache) the Tailscale extension and
-// Headscale, so that later Up calls start without building.
+// Prepare builds (or finds in the cache) the Tailscale extension,
+// Headscale and the Talos node root, so that later Up calls start without
+// building.
 func Prepare(ctx context.Context, cacheDir string, progress func(string, ...any)) (Prepared, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	ext, err := cachedExtension(ctx, cacheDir, progress)
+	ext, err := cachedExtension(ctx, cacheDir, "", progress)
 	if err != nil {
 		return Prepared{}, err
 	}
@@ -658,5 +673,13 @@ func Prepare(ctx context.Context, cacheDir string, progress func(string, ...any)
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{Extension: ext, Headscale: hs}, nil
+	cache, err := cacheRoot(cacheDir)
+	if err != nil {
+		return Prepared{}, err
+	}
+	a, err := talosnode.Build(ctx, talosnode.BuildOptions{CacheDir: cache, Progress: progress})
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{Extension: ext, Headscale: hs, Rootfs: a.Rootfs}, nil
 }

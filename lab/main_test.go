@@ -59,8 +59,10 @@ func TestMain(m *testing.M) {
 		os.Exit(130)
 	}()
 	if os.Geteuid() == 0 && os.Getenv("TAILOS_LAB_SKIP_BUILD") == "" {
-		// Build (or find cached) Headscale and the extension once per run.
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		// Build (or find cached) Headscale, the extension and the Talos
+		// node root once per run.
+		// Cold, the Talos pieces alone take about 10 minutes on two busy cores.
+		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Minute)
 		_, err := lab.Prepare(ctx, "", nil)
 		cancel()
 		if err != nil {
@@ -138,7 +140,12 @@ func up(t *testing.T, o lab.Options) *lab.Lab {
 		defer track(o.Dir, false)
 		if t.Failed() {
 			for _, n := range l.Nodes {
-				t.Logf("%s service log:\n%s", n.Name, lab.LogTail(n.LogPath(), 400))
+				// Talos runtime: `talosctl logs ext-tailscale` through the API.
+				log, err := l.ServiceLog(context.Background(), n.Name)
+				if err != nil {
+					log += "\n(" + err.Error() + ")"
+				}
+				t.Logf("%s service log:\n%s", n.Name, tailLines(log, 400))
 			}
 		}
 		if err := l.Down(context.Background()); err != nil {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,17 +218,26 @@ func TestExpiredAuthKey(t *testing.T) {
 	n2 := l.Nodes[1]
 	deadline := time.Now().Add(75 * time.Second)
 	for {
-		data, _ := os.ReadFile(n2.LogPath())
-		if loc := logRe.FindIndex(data); loc != nil {
-			t.Logf("fresh node's log: %s", lab.MaskLog(string(data[loc[0]:loc[1]])))
+		// Talos runtime: `talosctl logs ext-tailscale` through the API.
+		data, _ := l.ServiceLog(context.Background(), n2.Name)
+		if loc := logRe.FindStringIndex(data); loc != nil {
+			t.Logf("fresh node's log: %s", data[loc[0]:loc[1]])
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no clear expired-key error in node-2's log:\n%s", lab.LogTail(n2.LogPath(), 30))
+			t.Fatalf("no clear expired-key error in node-2's log:\n%s", tailLines(data, 30))
 		}
 		time.Sleep(time.Second)
 	}
 	if st, err := l.TailscaleStatus(context.Background(), "node-2"); err == nil && st.BackendState == "Running" {
 		t.Errorf("fresh node with an expired key is Running")
 	}
+}
+
+func tailLines(s string, n int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
 }

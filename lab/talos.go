@@ -4,18 +4,26 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/cosi-project/runtime/pkg/safe"
+	"github.com/siderolabs/talos/pkg/machinery/api/common"
 	"github.com/siderolabs/talos/pkg/machinery/api/machine"
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
+	"github.com/siderolabs/talos/pkg/machinery/constants"
+	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
 
 	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/plan"
@@ -121,19 +129,29 @@ func (l *Lab) cgroupPath(node string) string {
 
 func (l *Lab) cgroupName() string { return "tailos-lab-" + l.ID }
 
-// waitTalos waits until every node's Talos reports running.
+// waitTalos waits until every node's Talos API answers (the stage may
+// stay "booting" while kubelet waits for an image the lab cannot pull;
+// the tailnet wait that follows proves the rest).
 func (l *Lab) waitTalos(ctx context.Context) error {
 	for _, n := range l.Nodes {
-		c, err := l.TalosClient(ctx, n.Name)
-		if err != nil {
-			return err
-		}
-		err = talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
-		c.Close()
-		if err != nil {
+		if err := l.waitNodeAPI(ctx, n); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+func (l *Lab) waitNodeAPI(ctx context.Context, n *Node) error {
+	c, err := l.TalosClient(ctx, n.Name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stage, err := talosnode.WaitAPI(ctx, c, n.Talos, l.opts.ReadyTimeout)
+	if err != nil {
+		return err
+	}
+	l.opts.progress("%s: Talos API up, stage %s", n.Name, stage)
 	return nil
 }
 
@@ -230,6 +248,8 @@ func (l *Lab) ApplyConfig(ctx context.Context, name string, cfg []byte) error {
 // rebootTalos stops machined and boots the node again; wipe empties
 // EPHEMERAL (/var) and STATE first, as a reset does.
 func (l *Lab) rebootTalos(ctx context.Context, n *Node, wipe bool) error {
+	// Talos counts service starts per boot; the lab counts them all.
+	n.startsBefore = l.talosServiceState(ctx, n).Starts
 	if err := n.Talos.Stop(talosnode.StopGrace); err != nil {
 		return err
 	}
@@ -244,12 +264,7 @@ func (l *Lab) rebootTalos(ctx context.Context, n *Node, wipe bool) error {
 	if err := l.saveState(); err != nil {
 		return err
 	}
-	c, err := l.TalosClient(ctx, n.Name)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return talosnode.WaitRunning(ctx, c, n.Talos, l.opts.ReadyTimeout)
+	return l.waitNodeAPI(ctx, n)
 }
 
 // stopTalos stops every node in parallel.
@@ -317,7 +332,8 @@ func (l *Lab) ServiceInfo(ctx context.Context, node, id string) (*TalosService, 
 }
 
 // talosServiceState is ext-tailscale's state in the shape of the
-// emulated runtime's: starts are the "Running" events Talos kept.
+// emulated runtime's: starts are the "Running" events Talos kept in this
+// boot plus those of earlier boots.
 func (l *Lab) talosServiceState(ctx context.Context, n *Node) ServiceState {
 	st := ServiceState{State: "Unknown", PID: n.Talos.Proc().PID}
 	si, err := l.ServiceInfo(ctx, n.Name, "ext-"+l.svcSpec.Name)
@@ -326,10 +342,71 @@ func (l *Lab) talosServiceState(ctx context.Context, n *Node) ServiceState {
 		return st
 	}
 	st.State = si.State
+	st.Starts = n.startsBefore
 	for _, e := range si.Events {
 		if len(e) >= 8 && e[:8] == "Running:" {
 			st.Starts++
 		}
 	}
 	return st
+}
+
+// MachineConfigFor renders a machine config for the lab cluster from
+// patches, as Up does for each node (machinery's controlplane config plus
+// the patches).
+func (l *Lab) MachineConfigFor(patches ...[]byte) ([]byte, error) {
+	if l.cluster == nil {
+		return nil, fmt.Errorf("the lab does not run Talos nodes")
+	}
+	return l.cluster.NodeConfig(patches...)
+}
+
+// NodeIPs are the addresses Talos picked for the kubelet (the NodeIPs
+// resource, `talosctl get nodeips`).
+func (l *Lab) NodeIPs(ctx context.Context, node string) ([]netip.Addr, error) {
+	c, err := l.TalosClient(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	r, err := safe.StateGetByID[*k8s.NodeIP](ctx, c.COSI, k8s.KubeletID)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: nodeips: %w", node, err)
+	}
+	return r.TypedSpec().Addresses, nil
+}
+
+// ServiceLog is the log of a node's extension service: what `talosctl
+// logs ext-tailscale` shows (Talos runtime, through the Talos API), or
+// the emulated runtime's service log. Auth keys are masked.
+func (l *Lab) ServiceLog(ctx context.Context, name string) (string, error) {
+	n, err := l.Node(name)
+	if err != nil {
+		return "", err
+	}
+	if n.Talos == nil {
+		data, err := os.ReadFile(n.LogPath())
+		return MaskLog(string(data)), err
+	}
+	c, err := l.TalosClient(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	stream, err := c.Logs(ctx, constants.SystemContainerdNamespace, common.ContainerDriver_CONTAINERD, "ext-"+l.svcSpec.Name, false, -1)
+	if err != nil {
+		return "", fmt.Errorf("node %s: logs: %w", name, err)
+	}
+	var b strings.Builder
+	for {
+		d, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return MaskLog(b.String()), fmt.Errorf("node %s: logs: %w", name, err)
+		}
+		b.Write(d.Bytes)
+	}
+	return MaskLog(b.String()), nil
 }

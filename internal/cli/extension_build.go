@@ -48,7 +48,8 @@ with Talos's extension validators, and writes it as an OCI image layout
 
 Builds are reproducible: the same version, Go toolchain and binaries give the
 same image digest. Binaries are cached under $XDG_CACHE_HOME/tailos.`,
-		Example: `  tailos extension build --tailscale 1.96.5 -o tailscale.tar
+		Example: `  tailos extension build -o tailscale.tar          # tailscale ` + extension.DefaultTailscaleVersion + `
+  tailos extension build --tailscale 1.96.5 -o tailscale.tar
   tailos extension build --tailscale 1.96.5 --arch amd64 --arch arm64 --push registry.lan/siderolabs/tailscale:1.96.5`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,7 +66,7 @@ same image digest. Binaries are cached under $XDG_CACHE_HOME/tailos.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Tailscale, "tailscale", "", "tailscale.com release to build, e.g. 1.96.5")
+	fl.StringVar(&opts.Tailscale, "tailscale", extension.DefaultTailscaleVersion, "tailscale.com release to build (older ones stay selectable, e.g. 1.96.5)")
 	fl.StringSliceVar(&opts.Arches, "arch", []string{"amd64"}, "architecture (amd64, arm64); repeat for a multi-arch index")
 	fl.StringVar(&opts.TalosCompat, "talos-compat", extension.DefaultTalosCompat, "Talos version constraint written to the manifest")
 	fl.StringVar(&opts.TalosVersion, "talos-version", extension.DefaultTalosVersion, "Talos release to validate against and to name in the installer commands")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 )
 
 // LabStatusOptions are the flags of `tailos lab status`.
@@ -64,6 +65,9 @@ func printLabStatus(f *Factory, st *lab.Status, output string) error {
 		return enc.Encode(st)
 	}
 	fmt.Fprintf(f.IO.Out, "lab %s in %s, headscale %s\n", st.ID, st.Dir, st.Headscale)
+	if st.Talosconfig != "" {
+		fmt.Fprintf(f.IO.Out, "talos %s nodes (%s runtime), talosconfig %s (context %s)\n", talosnode.TalosVersion, st.Runtime, st.Talosconfig, lab.TalosContext)
+	}
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tUNDERLAY\tTAILNET IP\tSTATE\tONLINE\tID\tMTU\tSTARTS\tROUTES")
 	for _, n := range st.Nodes {

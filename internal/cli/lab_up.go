@@ -16,7 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/extension"
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/spec"
 )
 
@@ -31,6 +33,8 @@ type LabUpOptions struct {
 	Foreground  bool
 	Timeout     time.Duration
 	Output      string
+	Runtime     string
+	Tailscale   string
 }
 
 // NewCmdLabUp builds `tailos lab up`.
@@ -38,17 +42,21 @@ func NewCmdLabUp(f *Factory, runF func(*LabUpOptions) error) *cobra.Command {
 	opts := &LabUpOptions{}
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Start a lab: Headscale and N nodes running the Tailscale extension",
-		Long: `up builds what it needs once (Headscale v0.27.0 and the Tailscale extension,
-cached), creates the namespaces, starts Headscale with the policy tailos
-generates, and starts every node of the spec (-f) or of a built-in spec with
-nodes node-1…node-N. It returns when every node is Running; a supervisor
-process keeps the lab alive until "tailos lab down".
+		Short: "Start a lab: Headscale and N real Talos nodes running the Tailscale extension",
+		Long: `up builds what it needs once (Headscale v0.27.0, the Tailscale extension, and
+Talos ` + talosnode.TalosVersion + `'s machined with containerd ` + talosnode.ContainerdVersion + ` and runc, cached),
+creates the namespaces, starts Headscale with the policy tailos generates, and
+boots every node of the spec (-f) or of a built-in spec with nodes
+node-1…node-N: machined in Talos's container platform mode with machinery's
+controlplane config plus the patch tailos generates for the node. It writes a
+talosconfig (context tailos-lab) into the lab directory and returns when every
+node is on the tailnet; a supervisor process keeps the lab alive until
+"tailos lab down".
 
 The lab rewrites only the login server and the auth key of the generated
-environment. It adds lab-only variables (TS_DEBUG_USE_DERP_HTTP=1,
-TS_NO_LOGS_NO_SUPPORT=true) because its Headscale serves plain HTTP with no
-Internet around it.`,
+environment. It adds lab-only variables (SSL_CERT_FILE for its throwaway CA,
+TS_NO_LOGS_NO_SUPPORT=true) because its Headscale has no Internet around it.
+--runtime emulated runs the extension's container alone instead of Talos.`,
 		Example: `  sudo tailos lab up --nodes 3
   sudo tailos lab up -f tailos.yaml --underlay-mtu 1400
   sudo tailos lab status -o json`,
@@ -75,6 +83,12 @@ Internet around it.`,
 			if err := checkOutput(opts.Output); err != nil {
 				return err
 			}
+			if _, err := extension.NormalizeVersion(opts.Tailscale); err != nil {
+				return BadInput(fmt.Errorf("--tailscale: %w", err))
+			}
+			if opts.Runtime != string(lab.RuntimeTalos) && opts.Runtime != string(lab.RuntimeEmulated) {
+				return BadInput(fmt.Errorf("invalid --runtime %q: %s or %s", opts.Runtime, lab.RuntimeTalos, lab.RuntimeEmulated))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -85,10 +99,12 @@ Internet around it.`,
 	cmd.Flags().IntVar(&opts.Nodes, "nodes", 2, "number of nodes of the built-in spec")
 	cmd.Flags().IntVar(&opts.UnderlayMTU, "underlay-mtu", 0, "MTU of every lab link (default: the spec's underlayMTU, else 1500)")
 	cmd.Flags().StringVar(&opts.MTU, "mtu", "auto", `built-in spec's tailnet.mtu: auto, a number, or "default" (Tailscale's 1280)`)
-	cmd.Flags().StringVar(&opts.Extension, "extension", "", "the extension: an unpacked directory, OCI layout, image tarball or reference (default: build tailscale "+lab.TailscaleVersion+")")
+	cmd.Flags().StringVar(&opts.Extension, "extension", "", "the extension: an unpacked directory, OCI layout (oci-layout:DIR or a directory) or image tarball (default: build tailscale "+lab.TailscaleVersion+")")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "how long up may take, builds included")
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run the lab in this process until interrupted")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.Tailscale, "tailscale", lab.TailscaleVersion, "tailscale.com release of the default extension (older ones stay selectable, e.g. 1.96.5)")
+	cmd.Flags().StringVar(&opts.Runtime, "runtime", string(lab.RuntimeTalos), "what runs the nodes: talos (real Talos "+talosnode.TalosVersion+" nodes) or emulated (the extension's container alone)")
 	addLabDirFlag(f, cmd, &opts.Dir)
 	return cmd
 }
@@ -104,8 +120,9 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if os.Geteuid() != 0 {
-		return errors.New("tailos lab needs root: it creates network namespaces, mounts and TUN devices (run it with sudo)")
+	// Nothing starts on a machine that lacks what the lab needs.
+	if err := lab.Preflight(lab.Runtime(o.Runtime)); err != nil {
+		return BadInput(err)
 	}
 	if o.Foreground {
 		return runLabSupervisor(ctx, f, o)
@@ -133,7 +150,7 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if err != nil {
 		return err
 	}
-	args := []string{"lab", "up", "--foreground", "--dir", o.Dir,
+	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime, "--tailscale", o.Tailscale,
 		"--underlay-mtu", strconv.Itoa(o.UnderlayMTU), "--mtu", o.MTU, "--timeout", o.Timeout.String()}
 	if o.SpecFile == "" {
 		args = append(args, "--nodes", strconv.Itoa(o.Nodes))
@@ -215,6 +232,8 @@ func runLabSupervisor(ctx context.Context, f *Factory, o *LabUpOptions) error {
 		UnderlayMTU: o.UnderlayMTU,
 		MTU:         o.MTU,
 		Extension:   o.Extension,
+		Runtime:     lab.Runtime(o.Runtime),
+		Tailscale:   o.Tailscale,
 		Self:        self,
 		Progress:    func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", a...) },
 	})

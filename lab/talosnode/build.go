@@ -60,7 +60,6 @@ type Artifacts struct {
 	// Rootfs is a complete, read-only node root (Talos's rootfs layout):
 	// /usr/bin/init is machined, containerd, the shim and runc next to it.
 	Rootfs string
-	// Talosctl is unused by the lab itself; tests may build it separately.
 }
 
 // Build returns the node root filesystem for TalosVersion, building

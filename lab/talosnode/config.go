@@ -1,3 +1,5 @@
+//go:build linux
+
 package talosnode
 
 import (
@@ -22,7 +24,14 @@ type Cluster struct {
 // NewCluster prepares config generation for a cluster whose Kubernetes
 // endpoint is endpoint (https://host:6443), for Talos TalosVersion.
 func NewCluster(name, endpoint string) (*Cluster, error) {
-	contract, err := config.ParseContractFromVersion(TalosVersion)
+	return NewClusterFor(name, endpoint, TalosVersion)
+}
+
+// NewClusterFor is NewCluster with configs in the shape tooling of Talos
+// version makes (e.g. v1.13.0: install, kubelet and sysctls in v1alpha1),
+// as a cluster set up before an upgrade to 1.14 has them.
+func NewClusterFor(name, endpoint, version string) (*Cluster, error) {
+	contract, err := config.ParseContractFromVersion(version)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +54,16 @@ func NewCluster(name, endpoint string) (*Cluster, error) {
 // `talosctl gen config --config-patch` applies them), minus cluster.etcd,
 // validated as Talos validates it in container mode.
 func (c *Cluster) NodeConfig(patches ...[]byte) ([]byte, error) {
+	return c.nodeConfig(true, patches...)
+}
+
+// UncheckedNodeConfig is NodeConfig without validation: what a node's
+// own validation must refuse (tests of what Talos rejects).
+func (c *Cluster) UncheckedNodeConfig(patches ...[]byte) ([]byte, error) {
+	return c.nodeConfig(false, patches...)
+}
+
+func (c *Cluster) nodeConfig(validate bool, patches ...[]byte) ([]byte, error) {
 	base, err := c.input.Config(machine.TypeControlPlane)
 	if err != nil {
 		return nil, fmt.Errorf("controlplane config: %w", err)
@@ -72,6 +91,9 @@ func (c *Cluster) NodeConfig(patches ...[]byte) ([]byte, error) {
 		raw.ClusterConfig.EtcdConfig = nil
 	} else {
 		return nil, fmt.Errorf("controlplane config without a cluster section")
+	}
+	if !validate {
+		return cfg.EncodeBytes()
 	}
 	if _, err := cfg.Validate(containerMode{}); err != nil {
 		return nil, fmt.Errorf("machine config: %w", err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,19 +148,39 @@ func (n *Node) Boot() error {
 		// If the supervisor dies, PID 1 dies, and with it the namespace.
 		Pdeathsig: syscall.SIGKILL,
 	}
-	if err := cmd.Start(); err != nil {
+	// The parent-death signal fires when the OS thread that forked the
+	// child exits, not the process: fork from a locked thread that lives
+	// (waiting for the child) as long as the node does.
+	done := make(chan struct{})
+	started := make(chan error, 1)
+	consolePath := n.ConsolePath()
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			close(done)
+			return
+		}
+		started <- nil
+		err := cmd.Wait()
+		// Say how PID 1 ended, for the console's reader.
+		if f, ferr := os.OpenFile(consolePath, os.O_WRONLY|os.O_APPEND, 0o600); ferr == nil {
+			fmt.Fprintf(f, "[tailos lab] %s: PID 1 exited: %v\n", time.Now().UTC().Format(time.RFC3339), err)
+			f.Close()
+		}
+		close(done)
+	}()
+	if err := <-started; err != nil {
 		return fmt.Errorf("starting node %s: %w", c.Name, err)
 	}
 	p, err := ProcOf(cmd.Process.Pid)
 	if err != nil {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-done
 		return err
 	}
-	n.cmd, n.proc = cmd, p
-	done := make(chan struct{})
-	n.done = done
-	go func() { _ = cmd.Wait(); close(done) }()
+	n.cmd, n.proc, n.done = cmd, p, done
 	return nil
 }
 

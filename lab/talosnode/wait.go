@@ -40,3 +40,28 @@ func WaitRunning(ctx context.Context, c *client.Client, n *Node, timeout time.Du
 		}
 	}
 }
+
+// WaitAPI waits until the node's apid answers and its MachineStatus can
+// be read, whatever the stage: without Kubernetes images the boot may stay
+// in "booting" while kubelet waits for its image, and the API works.
+func WaitAPI(ctx context.Context, c *client.Client, n *Node, timeout time.Duration) (runtime.MachineStage, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last string
+	for {
+		cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+		ms, err := safe.StateGetByID[*runtime.MachineStatus](cctx, c.COSI, runtime.MachineStatusID)
+		ccancel()
+		if err == nil {
+			return ms.TypedSpec().Stage, nil
+		}
+		last = err.Error()
+		select {
+		case <-n.Done():
+			return 0, fmt.Errorf("node %s exited before its API answered (%s); console:\n%s", n.cfg.Name, last, consoleTailOf(n, 40))
+		case <-ctx.Done():
+			return 0, fmt.Errorf("node %s: no API after %s (%s); console:\n%s", n.cfg.Name, timeout, last, consoleTailOf(n, 40))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
