@@ -154,3 +154,37 @@ func BuildClamp(ctx context.Context, opts BinariesOptions) (string, error) {
 	}
 	return dir, nil
 }
+
+// ContentKey identifies what Build puts into an image for a Tailscale
+// version apart from the compiled bytes: the manifest, the service spec, the
+// Tailscale build flags and the clamp's source. Callers that cache unpacked
+// images (the lab) key them on it, so a tailos with a different spec or
+// clamp never reuses an image an older one built.
+func ContentKey(version string) (string, error) {
+	v, err := NormalizeVersion(version)
+	if err != nil {
+		return "", err
+	}
+	manifest, err := MarshalManifest(NewManifest(ManifestOptions{Version: v}))
+	if err != nil {
+		return "", err
+	}
+	spec, err := MarshalSpec(NewSpec())
+	if err != nil {
+		return "", err
+	}
+	files, err := clampFiles()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, b := range [][]byte{manifest, spec, []byte(strings.Join(buildFlags(v), "\x00")), []byte(clampModule())} {
+		fmt.Fprintf(h, "%d\x00", len(b))
+		h.Write(b)
+	}
+	for _, p := range sortedKeys(files) {
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(files[p]))
+		h.Write(files[p])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}

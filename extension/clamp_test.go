@@ -84,3 +84,18 @@ func TestBuildClamp(t *testing.T) {
 		}
 	}
 }
+
+func TestContentKey(t *testing.T) {
+	a, err := ContentKey("1.96.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := ContentKey("v1.96.5")
+	c, _ := ContentKey("1.102.3")
+	if a != b || a == c || len(a) != 16 {
+		t.Errorf("ContentKey: 1.96.5 %q, v1.96.5 %q, 1.102.3 %q; want the same for one version and different across", a, b, c)
+	}
+	if _, err := ContentKey("latest"); err == nil {
+		t.Error("ContentKey(latest): no error")
+	}
+}
