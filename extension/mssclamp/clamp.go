@@ -87,6 +87,14 @@ func (w *watcher) loop(ctx context.Context, conn *rtnetlink.Conn) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			// The socket's buffer overflowed (a burst of link changes):
+			// events were lost, so look at the interface afresh.
+			if errors.Is(err, unix.ENOBUFS) {
+				if err := w.initial(); err != nil {
+					return err
+				}
+				continue
+			}
 			return fmt.Errorf("reading link changes: %w", err)
 		}
 		for _, m := range msgs {
