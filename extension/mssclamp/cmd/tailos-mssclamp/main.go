@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command tailos-mssclamp is the entrypoint of the tailos-built Tailscale
 // extension. Its arguments are containerboot's command line (default
 // /usr/local/bin/containerboot).
