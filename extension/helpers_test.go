@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/siderolabs/talos/pkg/machinery/extensions/services"
@@ -57,7 +58,7 @@ func layoutDir(t *testing.T, spec *services.Spec) string {
 	}
 	writeFile(t, dir, ManifestPath, string(m), 0o644)
 	writeFile(t, dir, SpecPath, string(s), 0o644)
-	for _, b := range Binaries {
+	for _, b := range append(slices.Clone(Binaries), ClampBinary) {
 		writeFile(t, dir, ContainersDir+"/tailscale/usr/local/bin/"+b, "#!/bin/sh\n", 0o755)
 	}
 	return dir

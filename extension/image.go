@@ -22,7 +22,8 @@ type BuildOptions struct {
 	TalosCompat string
 	// BinariesDir, when set, supplies prebuilt binaries instead of building
 	// them: BinariesDir/<arch>/{containerboot,tailscaled,tailscale}, or, for a
-	// single arch, the three files directly in BinariesDir.
+	// single arch, the three files directly in BinariesDir. A tailos-mssclamp
+	// beside them is used too; without one the clamp is built.
 	BinariesDir string
 	// Binaries configures building them when BinariesDir is empty (cache, go).
 	Binaries BinariesOptions
@@ -95,7 +96,11 @@ func Build(ctx context.Context, opts BuildOptions) (*Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
-		img, err := buildImage(manifest, spec, binDir, version, arch)
+		clampDir, err := clampFor(ctx, opts, binDir, arch)
+		if err != nil {
+			return nil, err
+		}
+		img, err := buildImage(manifest, spec, binDir, clampDir, version, arch)
 		if err != nil {
 			return nil, fmt.Errorf("linux/%s: %w", arch, err)
 		}
@@ -148,8 +153,25 @@ func binariesFor(ctx context.Context, opts BuildOptions, version, arch string, s
 	return dir, nil
 }
 
-func buildImage(manifest, spec []byte, binDir, version, arch string) (v1.Image, error) {
-	files, err := layerFiles(manifest, spec, binDir)
+// clampFor is binDir when it holds a clamp (given with BinariesDir), else
+// the cached build.
+func clampFor(ctx context.Context, opts BuildOptions, binDir, arch string) (string, error) {
+	if opts.BinariesDir != "" {
+		p := filepath.Join(binDir, ClampBinary)
+		if _, err := os.Stat(p); err == nil {
+			if err := checkELF(p, elfMachine[arch]); err != nil {
+				return "", fmt.Errorf("--binaries: %w", err)
+			}
+			return binDir, nil
+		}
+	}
+	bo := opts.Binaries
+	bo.Arch = arch
+	return BuildClamp(ctx, bo)
+}
+
+func buildImage(manifest, spec []byte, binDir, clampDir, version, arch string) (v1.Image, error) {
+	files, err := layerFiles(manifest, spec, binDir, clampDir)
 	if err != nil {
 		return nil, err
 	}

@@ -168,11 +168,17 @@ func TestInspect(t *testing.T) {
 	if rep.Manifest.Metadata.Version != testVersion || rep.Specs["tailscale"] == nil {
 		t.Errorf("manifest/spec: %+v", rep)
 	}
-	if len(rep.Binaries) != 3 {
+	if len(rep.Binaries) != 4 {
 		t.Fatalf("binaries: %+v", rep.Binaries)
 	}
 	for _, b := range rep.Binaries {
 		name := filepath.Base(b.Path)
+		if name == ClampBinary {
+			if !b.Static || b.Package != "github.com/tailos/tailos/extension/mssclamp/cmd/"+ClampBinary || b.Tailscale != "" {
+				t.Errorf("%s: %+v", b.Path, b)
+			}
+			continue
+		}
 		if b.Tailscale != "v"+testVersion || !b.Static || b.Package != "tailscale.com/cmd/"+name {
 			t.Errorf("%s: %+v", b.Path, b)
 		}

@@ -59,9 +59,13 @@ func NewManifest(o ManifestOptions) extensions.Manifest {
 }
 
 // NewSpec returns the ext-tailscale service spec. It is the official
-// siderolabs/extensions network/tailscale spec with one addition:
+// siderolabs/extensions network/tailscale spec with two changes:
 // TS_DEBUG_FIREWALL_MODE=nftables, because this image bundles no iptables
-// binary and tailscaled programs nftables over netlink by itself.
+// binary and tailscaled programs nftables over netlink by itself; and the
+// entrypoint is tailos-mssclamp with containerboot as its argument. It execs
+// containerboot unless the ExtensionServiceConfig sets TAILOS_MSS_CLAMP, and
+// then runs the TCP MSS clamp beside it (a service has one entrypoint, so
+// the clamp cannot be a second process Talos starts).
 func NewSpec() *services.Spec {
 	bind := func(path string, opts ...string) specs.Mount {
 		return specs.Mount{Source: path, Destination: path, Type: "bind", Options: opts}
@@ -69,7 +73,8 @@ func NewSpec() *services.Spec {
 	return &services.Spec{
 		Name: ServiceName,
 		Container: services.Container{
-			Entrypoint: BinDir + "/containerboot",
+			Entrypoint: BinDir + "/" + ClampBinary,
+			Args:       []string{BinDir + "/containerboot"},
 			Environment: []string{
 				"PATH=/sbin:" + BinDir,
 				"TS_SOCKET=/var/run/tailscale/tailscaled.sock",

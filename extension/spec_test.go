@@ -39,7 +39,9 @@ func TestSpecMatchesOfficial(t *testing.T) {
 		ok   bool
 	}{
 		{"name is tailscale", s.Name == "tailscale"},
-		{"entrypoint is containerboot", s.Container.Entrypoint == "/usr/local/bin/containerboot"},
+		{"entrypoint is the clamp", s.Container.Entrypoint == "/usr/local/bin/tailos-mssclamp"},
+		{"containerboot is its argument", slices.Equal(s.Container.Args, []string{"/usr/local/bin/containerboot"})},
+		{"clamp off unless configured", !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "TAILOS_MSS_CLAMP=") })},
 		{"PATH", slices.Contains(env, "PATH=/sbin:/usr/local/bin")},
 		{"TS_SOCKET", slices.Contains(env, "TS_SOCKET=/var/run/tailscale/tailscaled.sock")},
 		{"TS_STATE_DIR persists on /var", slices.Contains(env, "TS_STATE_DIR=/var/lib/tailscale")},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -163,6 +164,15 @@ func checkSpec(dir, file string, spec *services.Spec) error {
 	}
 	if spec.Name != ServiceName {
 		return nil
+	}
+	// The clamp runs its arguments: they must name containerboot in the root.
+	if path.Base(spec.Container.Entrypoint) == ClampBinary {
+		if len(spec.Container.Args) == 0 || path.Base(spec.Container.Args[0]) != Binaries[0] {
+			return fmt.Errorf("%s: container.args: %s needs containerboot's path as its first argument, got %q", specPath, ClampBinary, spec.Container.Args)
+		}
+		if err := executable(root, spec.Container.Args[0]); err != nil {
+			return fmt.Errorf("%s: container.args: %w", specPath, err)
+		}
 	}
 	// containerboot execs tailscaled and tailscale by name through PATH.
 	pathEnv := ""

@@ -20,7 +20,7 @@ func TestValidateGood(t *testing.T) {
 		t.Errorf("Validate returned %+v", u)
 	}
 	spec, err := LoadSpec(dir)
-	if err != nil || spec.Container.Entrypoint != "/usr/local/bin/containerboot" {
+	if err != nil || spec.Container.Entrypoint != "/usr/local/bin/tailos-mssclamp" {
 		t.Errorf("LoadSpec = %+v, %v", spec, err)
 	}
 }
@@ -59,6 +59,9 @@ func TestValidateBroken(t *testing.T) {
 		{name: "entrypoint not executable", mangle: func(t *testing.T, d string) {
 			writeFile(t, d, ContainersDir+"/tailscale/usr/local/bin/containerboot", "x", 0o644)
 		}, want: "/usr/local/bin/containerboot is not an executable file"},
+		{name: "clamp without containerboot", spec: func(s *services.Spec) { s.Container.Args = nil }, want: "container.args: tailos-mssclamp needs containerboot's path as its first argument"},
+		{name: "clamp runs something else", spec: func(s *services.Spec) { s.Container.Args = []string{"/usr/local/bin/tailscaled"} }, want: "container.args: tailos-mssclamp needs containerboot's path"},
+		{name: "clamp's containerboot missing", spec: func(s *services.Spec) { s.Container.Args = []string{"/bin/containerboot"} }, want: "container.args: /bin/containerboot not found in the container root"},
 		{name: "unknown key in spec", mangle: func(t *testing.T, d string) {
 			b, _ := os.ReadFile(filepath.Join(d, SpecPath))
 			writeFile(t, d, SpecPath, strings.Replace(string(b), "restart: always", "restart: always\nrestarts: never", 1), 0o644)
@@ -93,7 +96,8 @@ func TestValidateBroken(t *testing.T) {
 // officialShape is a spec written the way siderolabs/extensions writes
 // network/tailscale/tailscale.yaml (key order, explicit false, comments):
 // the strict loader must accept it, and it must equal NewSpec apart from
-// the firewall-mode variable this image adds.
+// the firewall-mode variable this image adds and the clamp entrypoint in
+// front of containerboot.
 const officialShape = `name: tailscale
 depends:
   - service: cri
@@ -148,7 +152,8 @@ func TestOfficialShapeEqualsNewSpec(t *testing.T) {
 		}
 	}
 	want.Container.Environment = env
+	want.Container.Entrypoint, want.Container.Args = want.Container.Args[0], nil
 	if got := u.Specs["tailscale"]; !reflect.DeepEqual(normalizeSpec(*got), normalizeSpec(*want)) {
-		t.Errorf("official-shaped spec differs from NewSpec beyond the firewall mode:\n got %+v\nwant %+v", *got, *want)
+		t.Errorf("official-shaped spec differs from NewSpec beyond the firewall mode and entrypoint:\n got %+v\nwant %+v", *got, *want)
 	}
 }

@@ -49,25 +49,45 @@ func TestEmulatedEnvironmentLastWins(t *testing.T) {
 	}
 }
 
-// tailscaledCmdline finds containerboot's tailscaled child.
-func tailscaledCmdline(t *testing.T, parent int) string {
+// tailscaledCmdline finds the service's tailscaled: containerboot's child,
+// whether containerboot is the service process itself or the child of the
+// extension's MSS clamp entrypoint (on subnet routers and exit nodes).
+func tailscaledCmdline(t *testing.T, service int) string {
 	t.Helper()
 	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
 	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
 		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
 		if err != nil {
 			continue
 		}
 		// pid (comm) state ppid ...
-		rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) > 1 && f[1] == strconv.Itoa(parent) {
-			cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if s := strings.ReplaceAll(string(cmd), "\x00", " "); strings.HasPrefix(s, "tailscaled") {
-				return s
-			}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		if len(f) > 1 {
+			parent[pid], _ = strconv.Atoi(f[1])
 		}
 	}
-	t.Fatal("no tailscaled child of the service")
+	under := func(pid int) bool {
+		for depth := 0; depth < 3 && pid > 1; depth++ {
+			if pid = parent[pid]; pid == service {
+				return true
+			}
+		}
+		return false
+	}
+	for pid := range parent {
+		if !under(pid) {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if s := strings.ReplaceAll(string(cmd), "\x00", " "); strings.HasPrefix(s, "tailscaled") {
+			return s
+		}
+	}
+	t.Fatal("no tailscaled under the service")
 	return ""
 }

@@ -326,7 +326,13 @@ func cachedExtension(ctx context.Context, cacheDir, version string, progress fun
 		cacheDir = d
 	}
 	arch := extension.HostArch()
-	dir := filepath.Join(cacheDir, "lab-extension", version, arch)
+	// Keyed on the image's content too: an image unpacked by a tailos with
+	// another service spec or clamp must not be reused.
+	key, err := extension.ContentKey(version)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cacheDir, "lab-extension", version, arch, key)
 	if _, err := os.Stat(filepath.Join(dir, extension.ManifestPath)); err == nil {
 		return dir, nil
 	}

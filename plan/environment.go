@@ -42,6 +42,11 @@ func environment(s *spec.Spec, n spec.Node, routes []netip.Prefix, exit bool, tu
 	if tunMTU != 0 {
 		env = append(env, "TS_DEBUG_MTU="+strconv.Itoa(tunMTU))
 	}
+	// Read by the tailos-built extension's entrypoint only; containerboot
+	// and the official extension ignore it.
+	if c := s.MSSClampFor(n); c != "" {
+		env = append(env, "TAILOS_MSS_CLAMP="+c)
+	}
 	return env
 }
 

@@ -21,6 +21,7 @@ var severityCases = map[string][]Case{
 	"TS060": {{Error, "every admitted LAN address sorts after 100.64.0.0/10"}, {Warning, "no static address to judge by, or a patch that does not say it is for a control plane"}, {Info, "an admitted LAN address sorts before 100.64.0.0/10"}},
 	"TS061": {{Error, "a control plane"}, {Warning, "a patch that does not say its machine type"}},
 	"TS080": {{Error, "the MTU is wrong for the underlay or below the minimum"}, {Warning, "the MTU is above the maximum"}, {Info, "no link MTU is known and the value needs jumbo frames"}},
+	"TS081": {{Warning, "the config states the link MTU, and tailscale0 is smaller"}, {Info, "no link MTU is stated: the LAN is assumed to be 1500-byte Ethernet"}},
 	"TS101": {{Warning, "an advertised route overlaps the node's pod CIDR or LAN"}, {Info, "it overlaps only the service CIDR"}},
 	"TS106": {{Warning, "the node's LAN is known"}, {Info, "the config does not show the node's LAN"}},
 	"TS120": {{Warning, "the node's MagicDNS name is known and missing"}, {Info, "no tailnet name or address is in certSANs and the name is unknown"}},

@@ -149,6 +149,13 @@ var cases = []ruleCase{
 	{rule: "TS080", bad: envWith("TS_DEBUG_MTU=1200"), good: envWith("TS_DEBUG_MTU=1280")},
 	{rule: "TS080", bad: docs(envWith("TS_DEBUG_MTU=1420"), "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: 1400\n"),
 		good: docs(envWith("TS_DEBUG_MTU=1320"), "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: 1400\n")},
+	// A router on the official extension, until tailscale0 is as large as the LAN.
+	{rule: "TS081", bad: docs(envWith("TS_ROUTES=192.168.1.0/24"), "machine:\n  install:\n    image: "+tsInstaller+"\n"),
+		good: docs(envWith("TS_ROUTES=192.168.1.0/24", "TS_DEBUG_MTU=1500"), "machine:\n  install:\n    image: "+tsInstaller+"\n"), severity: "info"},
+	{rule: "TS081", bad: docs(envWith("TS_ROUTES=192.168.1.0/24", "TS_DEBUG_MTU=1420"), "machine:\n  install:\n    image: "+tsInstaller+"\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: 1500\n"),
+		good: docs(envWith("TS_ROUTES=192.168.1.0/24", "TS_DEBUG_MTU=1420"), "machine:\n  install:\n    image: "+tsInstaller+"\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: 1420\n"), severity: "warning"},
+	{rule: "TS081", bad: docs(envWith("TS_EXTRA_ARGS=--advertise-exit-node", "TAILOS_MSS_CLAMP=auto"), "machine:\n  install:\n    image: "+tsInstaller+"\n"),
+		good: docs(envWith("TS_DEBUG_MTU=1280"), "machine:\n  install:\n    image: "+tsInstaller+"\n"), severity: "info"},
 	{rule: "TS090", bad: envWith("TS_EXTRA_ARGS=--advertise-exit-node"),
 		good: docs(envWith("TS_EXTRA_ARGS=--advertise-exit-node"), "machine:\n  sysctls:\n    net.ipv6.conf.all.forwarding: \"1\"\n")},
 	{rule: "TS090", bad: envWith("TS_ROUTES=fd00:10::/64"),

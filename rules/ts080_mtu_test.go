@@ -59,3 +59,43 @@ func TestTS080Underlay(t *testing.T) {
 		})
 	}
 }
+
+// TestTS081 pins when TS081 speaks: a forwarding node on the official
+// extension whose tailscale0 is smaller than the LAN, not a plain node, not
+// an unknown schematic, and it names TAILOS_MSS_CLAMP when that is set.
+func TestTS081(t *testing.T) {
+	const installer = "machine:\n  install:\n    image: factory.talos.dev/metal-installer/4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b:v1.13.0\n"
+	link := func(mtu string) string {
+		return "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: " + mtu + "\n"
+	}
+	tests := []struct {
+		name     string
+		input    string
+		contains string // "" = no finding
+	}{
+		{"router, default MTU", docs(envWith("TS_ROUTES=10.0.0.0/8"), installer), "tailscale0's MTU 1280 is below Ethernet's 1500"},
+		{"router, tuned MTU", docs(envWith("TS_ROUTES=10.0.0.0/8", "TS_DEBUG_MTU=1420"), installer), "MTU 1420 is below Ethernet's 1500"},
+		{"router, jumbo LAN", docs(envWith("TS_ROUTES=10.0.0.0/8", "TS_DEBUG_MTU=1420"), installer, link("9000")), "below the LAN's 9000"},
+		{"exit node with the variable", docs(envWith("TS_EXTRA_ARGS=--advertise-exit-node", "TAILOS_MSS_CLAMP=1200"), installer), `TAILOS_MSS_CLAMP="1200" is read only by the tailos-built extension`},
+		{"tailscale0 as large as the LAN", docs(envWith("TS_ROUTES=10.0.0.0/8", "TS_DEBUG_MTU=1400"), installer, link("1400")), ""},
+		{"not a router", docs(envWith(), installer), ""},
+		{"schematic unknown", envWith("TS_ROUTES=10.0.0.0/8"), ""},
+		{"unresolved MTU", docs(envWith("TS_ROUTES=10.0.0.0/8", "TS_DEBUG_MTU=${MTU}"), installer), ""},
+	}
+	l := lint.NewLoader(nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, fs, _ := check(t, l, "ts081.yaml", tt.input, lint.Options{})
+			res := only(fs, "TS081")
+			if tt.contains == "" {
+				if len(res) != 0 {
+					t.Fatalf("want no finding, got %+v", res)
+				}
+				return
+			}
+			if len(res) != 1 || !strings.Contains(res[0].Message, tt.contains) {
+				t.Fatalf("want one finding containing %q, got %+v", tt.contains, res)
+			}
+		})
+	}
+}

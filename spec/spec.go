@@ -95,6 +95,9 @@ type Tailnet struct {
 	SSH              bool  `yaml:"ssh,omitempty" json:"ssh,omitempty"`
 	Port             int   `yaml:"port,omitempty" json:"port,omitempty"`
 	MTU              MTU   `yaml:"mtu,omitempty" json:"mtu,omitempty"`
+	// MSSClamp is the TCP MSS clamp of the tailos-built extension on subnet
+	// routers and exit nodes (default auto; the official extension has none).
+	MSSClamp MSSClamp `yaml:"mssClamp,omitempty" json:"mssClamp,omitempty"`
 	// IPv6 says whether the tailnet carries IPv6 inside (Tailscale always
 	// assigns fd7a:115c:a1e0::/48 addresses; Headscale can run without).
 	// nil means true. false lets `mtu: auto` go below 1280, where Linux

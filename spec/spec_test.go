@@ -58,6 +58,8 @@ func TestParseErrors(t *testing.T) {
 		{"role", strings.Replace(good, "role: controlplane", "role: boss", 1), `t.yaml:10: nodes[0].role: unknown role "boss"`},
 		{"bad tag", strings.Replace(good, "  auth:", "  tags: [talos]\n  auth:", 1), `tailnet.tags[0]: "talos" is not a valid tag`},
 		{"mtu auto without underlay", good + "    mtu: auto\n", `nodes[0].mtu: auto needs the underlay MTU`},
+		{"mssClamp word", strings.Replace(good, "    authKey: env:TS_AUTHKEY", "    authKey: env:TS_AUTHKEY\n  mssClamp: on", 1), `t.yaml:8: mssClamp must be auto, off or a path MTU in bytes, not "on"`},
+		{"mssClamp range", strings.Replace(good, "    authKey: env:TS_AUTHKEY", "    authKey: env:TS_AUTHKEY\n  mssClamp: 100", 1), `t.yaml:8: tailnet.mssClamp: 100 is not a path MTU the clamp accepts (576–9000)`},
 		{"two documents", good + "---\nx: 1\n", `single YAML document`},
 		{"oauth with headscale", strings.Replace(good, "    authKey: env:TS_AUTHKEY", "    oauthSecret: env:TS_OAUTH_CLIENT_SECRET\n  loginServer: https://hs.example.net\n  admins: [alice@]", 1), `t.yaml:7: tailnet.auth.oauthSecret: an OAuth client secret with a Headscale login server: Headscale has no OAuth clients`},
 		{"duplicate address", good + "  - {name: cp-2, role: controlplane, address: 192.168.1.11}\n", `t.yaml:12: nodes[1].address: duplicate node address 192.168.1.11 (also nodes[0], cp-1)`},

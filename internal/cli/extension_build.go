@@ -39,8 +39,10 @@ func NewCmdExtensionBuild(f *Factory, runF func(*ExtensionBuildOptions) error) *
 		Use:   "build --tailscale VERSION (-o DIR/ | -o FILE.tar | --push REF)",
 		Short: "Build the Tailscale system extension image",
 		Long: `build compiles static containerboot, tailscaled and tailscale from
-tailscale.com@VERSION (or takes them from --binaries), lays them out as a Talos
-system extension with the ext-tailscale service spec, validates the result
+tailscale.com@VERSION (or takes them from --binaries) and the service's
+entrypoint, the TCP MSS clamp tailos-mssclamp (from --binaries if it is
+there), lays them out as a Talos system extension with the ext-tailscale
+service spec, validates the result
 with Talos's extension validators, and writes it as an OCI image layout
 (-o DIR), an image tarball (-o FILE.tar), or pushes it (--push REF).
 

@@ -76,10 +76,16 @@ func TestExtensionBuildInspect(t *testing.T) {
 			t.Fatalf("inspect json: %v\n%s", err, out)
 		}
 		if rep.Digest != res.Digest || rep.Invalid != "" || rep.Manifest.Metadata.Version != "1.96.5" ||
-			rep.Specs["tailscale"].Container.Entrypoint != "/usr/local/bin/containerboot" || len(rep.Binaries) != 3 {
+			rep.Specs["tailscale"].Container.Entrypoint != "/usr/local/bin/tailos-mssclamp" || len(rep.Binaries) != 4 {
 			t.Errorf("inspect %s: %s", src, out)
 		}
 		for _, b := range rep.Binaries {
+			if strings.HasSuffix(b.Path, "/tailos-mssclamp") {
+				if !b.Static || len(b.SHA256) != 64 {
+					t.Errorf("inspect %s: clamp %+v", src, b)
+				}
+				continue
+			}
 			if b.Tailscale != "v1.96.5" || !b.Static || len(b.SHA256) != 64 {
 				t.Errorf("inspect %s: binary %+v", src, b)
 			}

@@ -22,6 +22,9 @@ type MTUProbeOptions struct {
 	Verbose     bool
 	TailnetIPv6 bool
 	Output      string
+	// Routed measures TCP across a router instead of the datagram path MTU.
+	Routed bool
+	Bytes  int64
 }
 
 // NewCmdMTUProbe builds `tailos mtu probe`.
@@ -47,12 +50,21 @@ Two methods:
 A size is judged too big when the local interface refuses it, a router
 answers "fragmentation needed", or no answer comes back; the whole search is
 bounded by --timeout and --max-probes. It prints the path MTU, the
-TS_DEBUG_MTU it allows and the tailos.yaml lines for it.`,
+TS_DEBUG_MTU it allows and the tailos.yaml lines for it.
+
+--routed measures the routed path instead (LAN host → subnet router or exit
+node → tailnet peer) the way TCP sees it: run it on a LAN host against
+"tailos mtu responder --tcp" on the peer. It reports the MSS of this host's
+SYN as it reached the peer (lower than advertised when the router clamps)
+and whether a bulk transfer each way completes or stalls, as it does in a
+PMTU black hole; --timeout bounds each transfer.`,
 		Example: `  # on the peer
   tailos mtu responder --timeout 10m
   # here
   tailos mtu probe 192.168.1.20 -v
-  tailos mtu probe node-2.lan --method icmp --family 6 -o json`,
+  tailos mtu probe node-2.lan --method icmp --family 6 -o json
+  # on a LAN host behind a subnet router, to a tailnet peer running "tailos mtu responder --tcp"
+  tailos mtu probe 100.64.0.2 --routed`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Host = args[0]
@@ -76,8 +88,14 @@ TS_DEBUG_MTU it allows and the tailos.yaml lines for it.`,
 			if err := mtuCheckOutput(opts.Output); err != nil {
 				return err
 			}
+			if opts.Bytes < 1 || opts.Bytes > 1<<30 {
+				return BadInput(fmt.Errorf("invalid --bytes %d: 1–%d", opts.Bytes, 1<<30))
+			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Routed {
+				return runMTUProbeRouted(cmd, f, opts)
 			}
 			return runMTUProbe(cmd, f, opts)
 		},
@@ -90,8 +108,56 @@ TS_DEBUG_MTU it allows and the tailos.yaml lines for it.`,
 	cmd.Flags().IntVar(&opts.MaxProbes, "max-probes", mtu.DefaultMaxProbes, "bound on the packets sent")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "print every probe on stderr")
 	cmd.Flags().BoolVar(&opts.TailnetIPv6, "tailnet-ipv6", true, "the tailnet carries IPv6, so tailscale0 needs at least 1280")
+	cmd.Flags().BoolVar(&opts.Routed, "routed", false, "measure TCP across a router to a responder started with --tcp: SYN MSS at the peer and a transfer each way")
+	cmd.Flags().Int64Var(&opts.Bytes, "bytes", mtu.DefaultRoutedBytes, "bytes moved each way (--routed)")
 	mtuAddOutputFlag(cmd, &opts.Output)
 	return cmd
+}
+
+// mtuRoutedReport is the JSON output of `tailos mtu probe --routed`.
+type mtuRoutedReport struct {
+	Routed mtu.RoutedResult `json:"routed"`
+}
+
+func runMTUProbeRouted(cmd *cobra.Command, f *Factory, opts *MTUProbeOptions) error {
+	progress := f.IO.Progress()
+	progress.Step("moving %d bytes each way to %s", opts.Bytes, opts.Host)
+	res, err := mtu.ProbeRouted(cmd.Context(), mtu.RoutedOptions{Host: opts.Host, Port: opts.Port, Bytes: opts.Bytes, Timeout: opts.Timeout})
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		return mtuWriteJSON(f.IO.Out, mtuRoutedReport{Routed: res})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "routed path:   %s (TCP)\n", res.Addr)
+	switch {
+	case res.SYNMSS == 0:
+		fmt.Fprintf(&b, "SYN MSS:       unknown at the peer (its responder cannot read SYNs); %d advertised here\n", res.LocalMSS)
+	case res.LocalMSS != 0 && int(res.SYNMSS) < res.LocalMSS:
+		fmt.Fprintf(&b, "SYN MSS:       %d at the peer, %d advertised here: clamped on the path\n", res.SYNMSS, res.LocalMSS)
+	default:
+		fmt.Fprintf(&b, "SYN MSS:       %d at the peer, as advertised here: not clamped\n", res.SYNMSS)
+	}
+	stalled := false
+	for _, tr := range []struct {
+		name string
+		t    mtu.Transfer
+	}{{"upload", res.Upload}, {"download", res.Download}} {
+		if tr.t.Complete {
+			fmt.Fprintf(&b, "%-14s %d bytes in %s (%.1f Mbit/s)\n", tr.name+":", tr.t.Bytes, tr.t.Elapsed.Round(time.Millisecond), tr.t.BitsPerSecond()/1e6)
+			continue
+		}
+		stalled = true
+		fmt.Fprintf(&b, "%-14s STALLED: %d of %d bytes in %s\n", tr.name+":", tr.t.Bytes, tr.t.Want, tr.t.Elapsed.Round(time.Millisecond))
+	}
+	if stalled {
+		b.WriteString("\nA transfer stalled after the handshake: full-size segments do not fit a link on the\n" +
+			"path and the ICMP that would say so does not come back (a PMTU black hole). On a subnet\n" +
+			"router or exit node, the tailos-built extension's MSS clamp (TAILOS_MSS_CLAMP=auto) fixes it.\n")
+	}
+	_, err = fmt.Fprint(f.IO.Out, b.String())
+	return err
 }
 
 // mtuProbeReport is the JSON output of `tailos mtu probe`.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,8 @@ type MTUResponderOptions struct {
 	Listen  string
 	Timeout time.Duration
 	Verbose bool
+	// TCP also answers `tailos mtu probe --routed` on the same port over TCP.
+	TCP bool
 }
 
 // NewCmdMTUResponder builds `tailos mtu responder`.
@@ -44,6 +47,7 @@ interrupted or until --timeout has passed.`,
 	cmd.Flags().StringVar(&opts.Listen, "listen", fmt.Sprintf(":%d", mtu.DefaultPort), "UDP address to listen on")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (0: run until interrupted)")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "print every probe answered on stderr")
+	cmd.Flags().BoolVar(&opts.TCP, "tcp", false, `also answer "tailos mtu probe --routed" on the same port over TCP`)
 	return cmd
 }
 
@@ -66,6 +70,30 @@ func runMTUResponder(ctx context.Context, f *Factory, opts *MTUResponderOptions)
 	if opts.Timeout > 0 {
 		until = "for " + opts.Timeout.String()
 	}
+	if opts.TCP {
+		tr, err := mtu.ListenTCP(net.JoinHostPort(hostOf(opts.Listen), strconv.Itoa(r.Addr().Port)))
+		if err != nil {
+			r.Close()
+			return BadInput(err)
+		}
+		if opts.Verbose {
+			tr.OnConn = func(from net.Addr, mss uint16, op byte, n int64) {
+				fmt.Fprintf(f.IO.ErrOut, "routed probe from %s: SYN MSS %d, %c %d bytes\n", from, mss, op, n)
+			}
+		}
+		go func() { _ = tr.Serve(ctx) }()
+		defer tr.Close()
+		fmt.Fprintf(f.IO.Out, "answering routed probes on TCP %s %s\n", tr.Addr(), until)
+	}
 	fmt.Fprintf(f.IO.Out, "answering MTU probes on UDP %s %s\n", r.Addr(), until)
 	return r.Serve(ctx)
+}
+
+// hostOf is the host part of a listen address ("" for ":port").
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return h
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,8 +90,53 @@ func TestMTUProbeFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	want := MTUProbeOptions{Host: "peer.lan", Port: 5000, Family: mtu.IPv6, Method: mtu.MethodICMP, Timeout: 3 * time.Second, MaxProbes: 9, Verbose: true, TailnetIPv6: true, Output: "json"}
+	want := MTUProbeOptions{Host: "peer.lan", Port: 5000, Family: mtu.IPv6, Method: mtu.MethodICMP, Timeout: 3 * time.Second, MaxProbes: 9, Verbose: true, TailnetIPv6: true, Output: "json", Bytes: mtu.DefaultRoutedBytes}
 	if *got != want {
 		t.Fatalf("options %+v, want %+v", *got, want)
+	}
+}
+
+// --routed against a TCP responder on loopback: the SYN's MSS as the
+// responder read it, and both transfers complete; -o json for scripts.
+func TestMTUProbeRoutedCommand(t *testing.T) {
+	r, err := mtu.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	port := strconv.Itoa(r.Addr().(*net.TCPAddr).Port)
+
+	out, _, err := runMTUCmd(t, "mtu", "probe", "127.0.0.1", "--port", port, "--routed", "--bytes", "1048576")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"routed path:   127.0.0.1:" + port + " (TCP)",
+		"SYN MSS:       65495 at the peer, as advertised here: not clamped",
+		"upload:        1048576 bytes in",
+		"download:      1048576 bytes in",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = runMTUCmd(t, "mtu", "probe", "127.0.0.1", "--port", port, "--routed", "--bytes", "4096", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Routed mtu.RoutedResult `json:"routed"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if rep.Routed.SYNMSS != 65495 || !rep.Routed.Upload.Complete || rep.Routed.Download.Bytes != 4096 {
+		t.Fatalf("JSON report %+v", rep.Routed)
+	}
+	if _, _, err := runMTUCmd(t, "mtu", "probe", "127.0.0.1", "--routed", "--bytes", "0"); err == nil || !strings.Contains(err.Error(), "invalid --bytes 0") {
+		t.Errorf("--bytes 0: %v", err)
 	}
 }
