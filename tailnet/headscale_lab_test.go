@@ -41,6 +41,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "container init:", err)
 		os.Exit(127)
 	}
+	if os.Geteuid() == 0 && os.Getenv("TAILOS_LAB_SKIP_BUILD") == "" {
+		// Build (or find cached) the lab's pieces once, before any test's
+		// own timeout runs: cold, the Talos node root takes minutes.
+		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Minute)
+		_, err := lab.Prepare(ctx, "", nil)
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "preparing the lab binaries:", err)
+			os.Exit(1)
+		}
+	}
 	os.Exit(m.Run())
 }
 
