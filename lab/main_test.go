@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tailos/tailos/lab"
-	"github.com/tailos/tailos/lab/talosnode"
 )
 
 // live tracks the lab directories of this test binary so that an
@@ -25,24 +24,7 @@ var live = struct {
 }{dirs: map[string]bool{}}
 
 func TestMain(m *testing.M) {
-	// Re-executed as a node's container init.
-	if lab.IsReaper() {
-		if err := lab.RunReaper(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	if talosnode.IsInit() {
-		err := talosnode.RunInit()
-		fmt.Fprintln(os.Stderr, "node init:", err)
-		os.Exit(127)
-	}
-	if lab.IsContainerInit() {
-		err := lab.RunContainerInit()
-		fmt.Fprintln(os.Stderr, "container init:", err)
-		os.Exit(127)
-	}
+	lab.RunReexec()
 	if dir := os.Getenv(supervisorEnv); dir != "" {
 		err := runTestSupervisor(dir)
 		fmt.Fprintln(os.Stderr, "test supervisor:", err)
@@ -58,17 +40,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(130)
 	}()
-	if os.Geteuid() == 0 && os.Getenv("TAILOS_LAB_SKIP_BUILD") == "" {
-		// Build (or find cached) Headscale, the extension and the Talos
-		// node root once per run.
-		// Cold, the Talos pieces alone take about 10 minutes on two busy cores.
-		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Minute)
-		_, err := lab.Prepare(ctx, "", nil)
-		cancel()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "preparing the lab binaries:", err)
-			os.Exit(1)
-		}
+	if err := lab.PrepareForTests(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }

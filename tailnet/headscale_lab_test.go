@@ -18,39 +18,14 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
-	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/tailnet"
 )
 
 func TestMain(m *testing.M) {
-	// The lab re-executes this binary as a node's container init.
-	if lab.IsReaper() {
-		if err := lab.RunReaper(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	if talosnode.IsInit() {
-		err := talosnode.RunInit()
-		fmt.Fprintln(os.Stderr, "node init:", err)
-		os.Exit(127)
-	}
-	if lab.IsContainerInit() {
-		err := lab.RunContainerInit()
-		fmt.Fprintln(os.Stderr, "container init:", err)
-		os.Exit(127)
-	}
-	if os.Geteuid() == 0 && os.Getenv("TAILOS_LAB_SKIP_BUILD") == "" {
-		// Build (or find cached) the lab's pieces once, before any test's
-		// own timeout runs: cold, the Talos node root takes minutes.
-		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Minute)
-		_, err := lab.Prepare(ctx, "", nil)
-		cancel()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "preparing the lab binaries:", err)
-			os.Exit(1)
-		}
+	lab.RunReexec()
+	if err := lab.PrepareForTests(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
