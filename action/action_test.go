@@ -4,6 +4,7 @@ package action
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +42,7 @@ func runScript(t *testing.T, paths, args string) (code int, outputs map[string]s
 		"GITHUB_ACTION_PATH="+abs, "GITHUB_OUTPUT="+out, "RUNNER_TEMP="+work,
 		"INPUT_PATHS="+paths, "INPUT_ARGS="+args, "INPUT_SARIF_FILE=results.sarif")
 	stderr, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)

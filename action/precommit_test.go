@@ -1,6 +1,7 @@
 package action
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,7 +134,7 @@ func TestPreCommitEntry(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = repo
 		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			return ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("%v\n%s", err, out)

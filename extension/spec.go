@@ -2,6 +2,7 @@ package extension
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -124,8 +125,11 @@ func MarshalManifest(m extensions.Manifest) ([]byte, error) {
 		return nil, fmt.Errorf("encoding manifest: %w", err)
 	}
 	var back extensions.Manifest
-	if err := yaml.Unmarshal(out, &back); err != nil || back != m {
-		return nil, fmt.Errorf("manifest does not survive a YAML round trip: %v", err)
+	if err := yaml.Unmarshal(out, &back); err != nil {
+		return nil, fmt.Errorf("manifest does not survive a YAML round trip: %w", err)
+	}
+	if back != m {
+		return nil, errors.New("manifest does not survive a YAML round trip: it decodes to a different manifest")
 	}
 	return out, nil
 }

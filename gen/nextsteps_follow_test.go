@@ -99,8 +99,11 @@ func (c *fakeCluster) talosctl(ctx context.Context, args []string) error {
 	switch {
 	case len(a) == 4 && a[0] == "gen" && a[1] == "config":
 		contract, err := talosconfig.ParseContractFromVersion(*talosVersion)
-		if err != nil || *talosVersion == "" {
-			return fmt.Errorf("gen config: --talos-version %q: %v", *talosVersion, err)
+		if err != nil {
+			return fmt.Errorf("gen config: --talos-version %q: %w", *talosVersion, err)
+		}
+		if *talosVersion == "" {
+			return errors.New("gen config: --talos-version is empty")
 		}
 		if *k8s == "" {
 			return errors.New("gen config: no --kubernetes-version: talosctl would pick its own default")

@@ -100,7 +100,7 @@ func Call(ctx context.Context, dir string, req Request) (*Response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", filepath.Join(dir, ControlSocket))
 	if err != nil {
-		return nil, fmt.Errorf("%w in %s: %v", ErrNoSupervisor, dir, err)
+		return nil, fmt.Errorf("%w in %s: %w", ErrNoSupervisor, dir, err)
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {

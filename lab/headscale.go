@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -223,7 +224,7 @@ func (h *Headscale) waitReady(ctx context.Context, timeout time.Duration) error 
 		case <-done:
 			return fmt.Errorf("headscale exited; see %s", filepath.Join(h.Dir, "headscale.log"))
 		case <-ctx.Done():
-			return fmt.Errorf("headscale not ready after %s: %v; see %s", timeout, lastErr, filepath.Join(h.Dir, "headscale.log"))
+			return fmt.Errorf("headscale not ready after %s: %w; see %s", timeout, lastErr, filepath.Join(h.Dir, "headscale.log"))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -345,8 +346,11 @@ func (h *Headscale) CreateAuthKey(ctx context.Context, user HSUser, expiry time.
 	var k struct {
 		Key string `json:"key"`
 	}
-	if err := json.Unmarshal(out, &k); err != nil || k.Key == "" {
-		return "", fmt.Errorf("headscale preauthkeys create: no key in output (%v)", err)
+	if err := json.Unmarshal(out, &k); err != nil {
+		return "", fmt.Errorf("headscale preauthkeys create: no key in output (%w)", err)
+	}
+	if k.Key == "" {
+		return "", errors.New("headscale preauthkeys create: no key in output")
 	}
 	return k.Key, nil
 }

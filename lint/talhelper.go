@@ -224,7 +224,7 @@ func (l *Loader) talPatch(file, node string, n *yaml.Node, siblings map[string][
 	clean, invalid := stripInvalid(data, docs)
 	p, err := configpatcher.LoadPatch(clean)
 	if err != nil {
-		return nil, fmt.Errorf("%s: node %s: patch skipped: %v", file, node, err)
+		return nil, fmt.Errorf("%s: node %s: patch skipped: %w", file, node, err)
 	}
 	facts.Invalid = append(facts.Invalid, invalid...)
 	facts.TailscaleDocs += tsDocs

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,8 +71,11 @@ func (l *Loader) talstomize(file string, data []byte, root *yaml.Node) ([]Unit, 
 		}
 		data = Substitute(data, dotenv)
 		docs, err := parseDocs(data)
-		if err != nil || len(docs) == 0 {
-			return nil, &InputError{File: file, Err: fmt.Errorf("after .env substitution: %v", err)}
+		if err != nil {
+			return nil, &InputError{File: file, Err: fmt.Errorf("after .env substitution: %w", err)}
+		}
+		if len(docs) == 0 {
+			return nil, &InputError{File: file, Err: errors.New("after .env substitution: no YAML document")}
 		}
 		root = docs[0]
 		l.note(fmt.Sprintf("%s: ${VAR} values read from %s, as talstomize does", file, filepath.Join(dir, ".env")))

@@ -39,7 +39,7 @@ func dialICMP(addr netip.Addr) (prober, error) {
 		var rerr error
 		fd, rerr = unix.Socket(af, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
 		if rerr != nil {
-			return nil, fmt.Errorf("ICMP echo needs CAP_NET_RAW (run as root, or `setcap cap_net_raw+ep` on tailos) or the user's group in sysctl net.ipv4.ping_group_range (%s); or use the UDP method with `tailos mtu responder` on the peer (ping socket: %v; raw socket: %v)",
+			return nil, fmt.Errorf("ICMP echo needs CAP_NET_RAW (run as root, or `setcap cap_net_raw+ep` on tailos) or the user's group in sysctl net.ipv4.ping_group_range (%s); or use the UDP method with `tailos mtu responder` on the peer (ping socket: %w; raw socket: %w)",
 				pingGroupRange(), err, rerr)
 		}
 		raw = true

@@ -218,7 +218,7 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 		// Put back what was swapped, so nothing is half-written.
 		if rerr := rollback(dir, j); rerr != nil {
 			committed = true // keep the stage: the next run completes it
-			return res, fmt.Errorf("%w (rolling back: %v; the next run completes the write)", err, rerr)
+			return res, fmt.Errorf("%w (rolling back: %w; the next run completes the write)", err, rerr)
 		}
 		return res, err
 	}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {
-			if es, ok := err.(Errors); ok {
+			if es := Errors(nil); errors.As(err, &es) {
 				for _, e := range es {
 					if e.File != "fuzz.yaml" {
 						t.Fatalf("error without the file: %v", e)

@@ -194,7 +194,7 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the lab did not come up (%v):\n%s", err, lab.LogTail(logPath, 25))
+			return fmt.Errorf("the lab did not come up (%w):\n%s", err, lab.LogTail(logPath, 25))
 		case <-deadline:
 			_ = sup.Process.Signal(syscall.SIGTERM)
 			return fmt.Errorf("the lab was not up after %s; see %s", o.Timeout, logPath)

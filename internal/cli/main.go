@@ -97,6 +97,6 @@ func clip(msg string) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func isSilent(err error) bool {
-	ee, ok := err.(*ExitError)
-	return ok && ee.Err == nil
+	var ee *ExitError
+	return errors.As(err, &ee) && ee.Err == nil
 }
