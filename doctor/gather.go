@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	"github.com/siderolabs/talos/pkg/machinery/resources/config"
@@ -133,16 +132,4 @@ func resolverAddrs(s *network.ResolverStatusSpec) []netip.Addr {
 		out = append(out, ns.Addr)
 	}
 	return out
-}
-
-// envValue returns the last value of key in an environment list (runc
-// keeps the last entry of a repeated variable).
-func envValue(env []string, key string) (string, bool) {
-	v, ok := "", false
-	for _, e := range env {
-		if k, val, found := strings.Cut(e, "="); found && k == key {
-			v, ok = val, true
-		}
-	}
-	return v, ok
 }

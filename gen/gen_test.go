@@ -290,12 +290,6 @@ func TestShapePerRoleForMixedBases(t *testing.T) {
 	}
 }
 
-func asVerify(err error, target **VerifyError) bool {
-	v, ok := err.(*VerifyError)
-	*target = v
-	return ok
-}
-
 // BenchmarkGenerate100 renders and verifies a 100-node spec.
 func BenchmarkGenerate100(b *testing.B) {
 	var sb strings.Builder

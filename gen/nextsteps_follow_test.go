@@ -61,9 +61,8 @@ func shellBlocks(t *testing.T, md, prefix string, required bool) []string {
 // for talosconfig) instead of a live node.
 type fakeCluster struct {
 	s      *spec.Spec
-	k8s    string // --kubernetes-version of gen config
-	shape  string // shape of the generated configs
-	talos  map[string]bool
+	k8s    string                          // --kubernetes-version of gen config
+	shape  string                          // shape of the generated configs
 	nodes  map[string]talosconfig.Provider // address → applied config
 	booted string                          // the bootstrapped node
 	kube   bool

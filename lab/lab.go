@@ -617,17 +617,6 @@ func (l *Lab) Wipe(ctx context.Context, name string) error {
 	return l.boot(n)
 }
 
-// SetAuthKey changes the auth key a node's generated environment carries
-// (as a new ExtensionServiceConfig would); it applies at the next boot.
-func (l *Lab) SetAuthKey(name, key string) error {
-	n, err := l.Node(name)
-	if err != nil {
-		return err
-	}
-	n.Env = l.NodeEnv(n, key)
-	return nil
-}
-
 // Down stops every node and Headscale, kills anything left in the lab's
 // namespaces, deletes the namespaces and removes the lab directory.
 func (l *Lab) Down(ctx context.Context) error {

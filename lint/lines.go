@@ -164,13 +164,8 @@ func matches(doc *yaml.Node, ref rules.DocRef) bool {
 	return kind == ref.Kind && (ref.Name == "" || value(doc, "name") == ref.Name)
 }
 
-// walk follows path from n and returns the line of the deepest key found.
-func walk(n *yaml.Node, path []string) int {
-	l, _ := walkFull(n, path)
-	return l
-}
-
-// walkFull is walk, also saying whether the whole path was found.
+// walkFull follows path from n and returns the line of the deepest key
+// found and whether the whole path was found.
 func walkFull(n *yaml.Node, path []string) (int, bool) {
 	line := n.Line
 	for _, key := range path {
