@@ -125,7 +125,7 @@ func Gather(ctx context.Context, c *client.Client, node string) (*Evidence, erro
 
 func resolverAddrs(s *network.ResolverStatusSpec) []netip.Addr {
 	if len(s.NameServers) == 0 {
-		return s.DNSServers
+		return s.DNSServers //nolint:staticcheck // the fallback for Talos releases that fill only DNSServers
 	}
 	var out []netip.Addr
 	for _, ns := range s.NameServers {

@@ -51,6 +51,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 		kn.NodeIPConfig.NodeIPValidSubnets = pinned
 		docs = append(docs, kn)
 	} else {
+		//nolint:staticcheck // the v1alpha1 shape (Talos without KubeNodeConfig) has only this field
 		mc.MachineKubelet = &v1alpha1.KubeletConfig{
 			KubeletNodeIP: &v1alpha1.KubeletNodeIPConfig{KubeletNodeIPValidSubnets: pinned},
 		}
@@ -76,7 +77,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 		ui.ProvisioningSpec.DiskSelector.Match = sel
 		docs = append(docs, ui)
 	} else {
-		mc.MachineInstall = &v1alpha1.InstallConfig{InstallImage: in.installImage}
+		mc.MachineInstall = &v1alpha1.InstallConfig{InstallImage: in.installImage} //nolint:staticcheck // the v1alpha1 shape (Talos without UnattendedInstall)
 	}
 
 	if in.forwarding {
@@ -88,7 +89,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 			sc.Params = params
 			docs = append(docs, sc)
 		} else {
-			mc.MachineSysctls = params
+			mc.MachineSysctls = params //nolint:staticcheck // the v1alpha1 shape (Talos without SysctlConfig)
 		}
 	}
 
@@ -99,7 +100,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 			ks.ConfigEnabled = new(false)
 			docs = append(docs, ks)
 		} else {
-			mc.MachineNetwork = &v1alpha1.NetworkConfig{NetworkKubeSpan: &v1alpha1.NetworkKubeSpan{KubeSpanEnabled: new(false)}}
+			mc.MachineNetwork = &v1alpha1.NetworkConfig{NetworkKubeSpan: &v1alpha1.NetworkKubeSpan{KubeSpanEnabled: new(false)}} //nolint:staticcheck // the v1alpha1 shape (Talos without KubeSpanConfig)
 		}
 	case spec.KubeSpanFiltered:
 		if sh.KubeSpanConfig {
@@ -107,6 +108,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 			ks.ConfigFilters = &network.KubeSpanFiltersConfig{ConfigEndpoints: slices.Clone(KubeSpanEndpointFilters)}
 			docs = append(docs, ks)
 		} else {
+			//nolint:staticcheck // the v1alpha1 shape (Talos without KubeSpanConfig)
 			mc.MachineNetwork = &v1alpha1.NetworkConfig{NetworkKubeSpan: &v1alpha1.NetworkKubeSpan{
 				KubeSpanFilters: &v1alpha1.KubeSpanFilters{KubeSpanFiltersEndpoints: slices.Clone(KubeSpanEndpointFilters)},
 			}}

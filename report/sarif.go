@@ -182,7 +182,7 @@ func level(s rules.Severity) string {
 func ruleName(r *rules.Rule) string {
 	var b strings.Builder
 	for _, w := range strings.FieldsFunc(r.Title, func(c rune) bool {
-		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9')
 	}) {
 		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	}

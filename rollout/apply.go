@@ -218,7 +218,7 @@ func modeName(m machineapi.ApplyConfigurationRequest_Mode) string {
 	switch m {
 	case machineapi.ApplyConfigurationRequest_NO_REBOOT:
 		return "no-reboot"
-	case machineapi.ApplyConfigurationRequest_REBOOT:
+	case machineapi.ApplyConfigurationRequest_REBOOT: //nolint:staticcheck // talosctl apply-config --mode reboot still sends it
 		return "reboot"
 	case machineapi.ApplyConfigurationRequest_AUTO:
 		return "auto"
@@ -238,7 +238,7 @@ func ParseMode(s string) (machineapi.ApplyConfigurationRequest_Mode, error) {
 	case "auto":
 		return machineapi.ApplyConfigurationRequest_AUTO, nil
 	case "reboot":
-		return machineapi.ApplyConfigurationRequest_REBOOT, nil
+		return machineapi.ApplyConfigurationRequest_REBOOT, nil //nolint:staticcheck // talosctl apply-config --mode reboot still sends it
 	case "staged":
 		return machineapi.ApplyConfigurationRequest_STAGED, nil
 	}

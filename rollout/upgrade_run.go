@@ -50,6 +50,7 @@ func upgradeNode(ctx context.Context, req UpgradeRequest, st Step) error {
 		return err
 	}
 	progress("%s: upgrading %s → %s with %s", st.Node, st.From, st.To, st.Installer)
+	//nolint:staticcheck // LifecycleService is new in Talos 1.14; the nodes being upgraded may run 1.13
 	if _, err := req.Client.UpgradeWithOptions(talosapi.WithNode(ctx, st.Address), client.WithUpgradeImage(st.Installer)); err != nil {
 		return fmt.Errorf("the node refused the upgrade: %s", talosapi.Explain(err))
 	}

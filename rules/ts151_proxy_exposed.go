@@ -28,7 +28,7 @@ var _ = register(&Rule{
 				continue
 			}
 			host, port, err := net.SplitHostPort(v)
-			if err != nil || !(host == "" || host == "0.0.0.0" || host == "::" || strings.EqualFold(host, "[::]")) {
+			if err != nil || host != "" && host != "0.0.0.0" && host != "::" && !strings.EqualFold(host, "[::]") {
 				continue
 			}
 			out = append(out, Result{

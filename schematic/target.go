@@ -133,7 +133,7 @@ func (t Target) resolve() (*resolved, error) {
 		return nil, err
 	}
 	if sv.LT(minFactoryVersion) {
-		return nil, fmt.Errorf("Talos %s is older than the oldest the Image Factory builds (v%s)", t.TalosVersion, minFactoryVersion)
+		return nil, fmt.Errorf("Talos %s is older than the oldest the Image Factory builds (v%s)", t.TalosVersion, minFactoryVersion) //nolint:staticcheck // ST1005: Talos is a name
 	}
 	p, ok := LookupPlatform(t.Platform)
 	if !ok {

@@ -149,12 +149,12 @@ func InstallImages(data []byte) (images []InstallImage, unattended bool, err err
 	for _, doc := range cfg.Documents() {
 		switch d := doc.(type) {
 		case *v1alpha1.Config:
-			if d.MachineConfig == nil || d.MachineConfig.MachineInstall == nil {
+			if d.MachineConfig == nil || d.MachineConfig.MachineInstall == nil { //nolint:staticcheck // verifying v1alpha1 configs, which carry the installer here
 				continue
 			}
-			inst := d.MachineConfig.MachineInstall
+			inst := d.MachineConfig.MachineInstall //nolint:staticcheck // v1alpha1 configs carry the installer here
 			var exts []string
-			for _, e := range inst.InstallExtensions {
+			for _, e := range inst.InstallExtensions { //nolint:staticcheck // configs that still list extensions here are verified too
 				exts = append(exts, e.ExtensionImage)
 			}
 			if inst.InstallImage != "" || len(exts) > 0 {

@@ -295,9 +295,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	}
 	for i := range perUnit {
 		perUnit[i] = settings.Apply(perUnit[i])
-		for _, n := range lint.Suppress(perUnit[i], func(file string) []byte { return sources[file] }) {
-			loader.Notes = append(loader.Notes, n)
-		}
+		loader.Notes = append(loader.Notes, lint.Suppress(perUnit[i], func(file string) []byte { return sources[file] })...)
 	}
 	var findings []rules.Finding
 	var fixes [][]byte

@@ -95,7 +95,7 @@ func (c *Cluster) nodeConfig(validate bool, patches ...[]byte) ([]byte, error) {
 	if !validate {
 		return cfg.EncodeBytes()
 	}
-	if _, err := cfg.Validate(containerMode{}); err != nil {
+	if _, err := cfg.ValidateAsClient(containerMode{}); err != nil {
 		return nil, fmt.Errorf("machine config: %w", err)
 	}
 	return cfg.EncodeBytes()
