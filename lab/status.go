@@ -105,7 +105,7 @@ func (l *Lab) WaitRunning(ctx context.Context, name string, timeout time.Duratio
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	last := "no status yet"
+	var last string // every pass sets it before the select reads it
 	for {
 		st, err := l.TailscaleStatus(ctx, name)
 		switch {

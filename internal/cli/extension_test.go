@@ -98,7 +98,7 @@ func TestExtensionBuildInspect(t *testing.T) {
 	}
 
 	// Talos 1.6 predates ExtensionServiceConfig: the manifest's range says so.
-	out, errOut, code = run("extension", "inspect", layout, "--talos-version", "v1.6.7")
+	_, errOut, code = run("extension", "inspect", layout, "--talos-version", "v1.6.7")
 	if code != 1 || !strings.Contains(errOut, "can't be satisfied with Talos version 1.6.7") {
 		t.Errorf("inspect against Talos 1.6: exit %d, stderr %q", code, errOut)
 	}
