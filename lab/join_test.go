@@ -13,7 +13,7 @@ import (
 // Nodes join Headscale with the generated environment and reach each
 // other over tailscale0.
 func TestJoinAndTalk(t *testing.T) {
-	l := up(t, lab_Options(2))
+	l := up(t, labOptions(2))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := l.Status(ctx)

@@ -4,4 +4,4 @@ package lab_test
 
 import "github.com/tailos/tailos/lab"
 
-func lab_Options(nodes int) lab.Options { return lab.Options{Nodes: nodes} }
+func labOptions(nodes int) lab.Options { return lab.Options{Nodes: nodes} }

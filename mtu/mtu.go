@@ -19,8 +19,9 @@ const (
 	WireGuardOverhead = 32
 	// UDPHeader is the UDP header length.
 	UDPHeader = 8
-	// IPv4Header and IPv6Header are the outer IP header lengths (no options).
+	// IPv4Header is the outer IPv4 header length (no options).
 	IPv4Header = 20
+	// IPv6Header is the outer IPv6 header length (no extension headers).
 	IPv6Header = 40
 
 	// IPv4Overhead and IPv6Overhead are the bytes WireGuard adds to each

@@ -70,14 +70,14 @@ type ProbeOptions struct {
 type Outcome string
 
 const (
-	// OutcomeFits: the peer answered a packet of this size.
+	// OutcomeFits means the peer answered a packet of this size.
 	OutcomeFits Outcome = "fits"
-	// OutcomeTooBigLocal: the local interface MTU is smaller (EMSGSIZE on send).
+	// OutcomeTooBigLocal means the local interface MTU is smaller (EMSGSIZE on send).
 	OutcomeTooBigLocal Outcome = "too-big-local"
-	// OutcomeTooBigPath: a router on the path answered "fragmentation needed" /
+	// OutcomeTooBigPath means a router on the path answered "fragmentation needed" /
 	// "packet too big".
 	OutcomeTooBigPath Outcome = "too-big-path"
-	// OutcomeNoReply: no answer within the wait, every attempt: dropped on the way.
+	// OutcomeNoReply means no answer within the wait, every attempt: dropped on the way.
 	OutcomeNoReply Outcome = "no-reply"
 )
 

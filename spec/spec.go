@@ -31,9 +31,9 @@ func (s *Spec) Warnings() []string {
 type Mode string
 
 const (
-	// ModeManagement: the tailnet reaches nodes; Kubernetes stays on the LAN.
+	// ModeManagement means the tailnet reaches nodes; Kubernetes stays on the LAN.
 	ModeManagement Mode = "management"
-	// ModeClusterNetwork: kubelet and etcd deliberately run over the tailnet.
+	// ModeClusterNetwork means kubelet and etcd deliberately run over the tailnet.
 	ModeClusterNetwork Mode = "cluster-network"
 )
 

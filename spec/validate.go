@@ -24,8 +24,9 @@ var (
 	extNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$`)
 	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-	// TailnetIPv4 and TailnetIPv6 are the ranges tailscaled assigns from.
+	// TailnetIPv4 is the IPv4 range tailscaled assigns from.
 	TailnetIPv4 = netip.MustParsePrefix("100.64.0.0/10")
+	// TailnetIPv6 is the IPv6 range tailscaled assigns from.
 	TailnetIPv6 = netip.MustParsePrefix("fd7a:115c:a1e0::/48")
 )
 

@@ -16,9 +16,13 @@ const (
 	ModeContainer Mode = "container"
 )
 
-func (m Mode) String() string        { return string(m) }
+func (m Mode) String() string { return string(m) }
+
+// RequiresInstall implements validation.RuntimeMode: only metal installs.
 func (m Mode) RequiresInstall() bool { return m == ModeMetal }
-func (m Mode) InContainer() bool     { return m == ModeContainer }
+
+// InContainer implements validation.RuntimeMode.
+func (m Mode) InContainer() bool { return m == ModeContainer }
 
 var _ validation.RuntimeMode = ModeMetal
 
