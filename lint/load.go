@@ -383,12 +383,11 @@ func wholeFast(file string, data []byte) (Unit, bool) {
 	}
 	// machinery reads a missing machine.type as worker; a patch that has
 	// `version: v1alpha1` (as machinery encodes documents) but no type is
-	// still a patch, as isWholeConfig decides.
-	whole := false
-	guard(func() {
-		whole = cfg.Machine() != nil && cfg.RawV1Alpha1().MachineConfig.MachineType != "" && cfg.Machine().Type() != machine.TypeUnknown
-	})
-	if !whole {
+	// still a patch, as isWholeConfig decides. v1alpha1's Machine() is an
+	// empty MachineConfig when the machine section is absent, so the raw
+	// document is checked itself.
+	raw := cfg.RawV1Alpha1()
+	if raw == nil || raw.MachineConfig == nil || raw.MachineConfig.MachineType == "" || cfg.Machine().Type() == machine.TypeUnknown {
 		return Unit{}, false
 	}
 	n := 0

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -47,11 +48,11 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 		kinds[d.Kind()] = true
 	}
 
-	guard(func() { tailscaleModel(cfg, c) })
-	guard(func() { installModel(cfg, c, kinds, opts) })
-	guard(func() { machineModel(cfg, c) })
-	guard(func() { kubeModel(cfg, c, kinds, opts) })
-	guard(func() { networkModel(cfg, c, kinds) })
+	guard(c, "tailscale extension", func() { tailscaleModel(cfg, c) })
+	guard(c, "install", func() { installModel(cfg, c, kinds, opts) })
+	guard(c, "machine", func() { machineModel(cfg, c) })
+	guard(c, "kubernetes", func() { kubeModel(cfg, c, kinds, opts) })
+	guard(c, "network", func() { networkModel(cfg, c, kinds) })
 	if !opts.Partial {
 		for _, sc := range talosconf.ShapeConflicts(cfg) {
 			c.ShapeConflicts = append(c.ShapeConflicts, rules.ShapeConflict{Kind: sc.Kind, Reason: sc.Reason})
@@ -59,7 +60,7 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	}
 
 	if c.Node == "" {
-		guard(func() {
+		guard(c, "hostname", func() {
 			if h := cfg.NetworkHostnameConfig(); h != nil {
 				c.Node = h.Hostname()
 			}
@@ -80,10 +81,15 @@ func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	return c
 }
 
-// guard keeps one missing section (machinery dereferencing an absent
-// v1alpha1 part) from hiding the others.
-func guard(f func()) {
-	defer func() { _ = recover() }()
+// guard keeps one part that cannot be built (a method dereferencing a
+// section the input lacks) from hiding the others, and records what it
+// recovered in c.Unread so the result says which part went unchecked.
+func guard(c *rules.Config, part string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.Unread = append(c.Unread, fmt.Sprintf("%s: %v", part, r))
+		}
+	}()
 	f()
 }
 
@@ -192,7 +198,8 @@ func machineModel(cfg config.Provider, c *rules.Config) {
 
 func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, opts Options) {
 	if kinds["KubeNodeConfig"] {
-		guard(func() {
+		guard(c, "kubelet node IP", func() {
+			//nolint:staticcheck // the deprecated kubelet.nodeIP is read to report it beside KubeNodeConfig
 			if raw := cfg.RawV1Alpha1(); raw != nil && raw.MachineConfig != nil && raw.MachineConfig.MachineKubelet != nil &&
 				raw.MachineConfig.MachineKubelet.KubeletNodeIP != nil {
 				c.LegacyNodeIP = raw.MachineConfig.MachineKubelet.KubeletNodeIP.KubeletNodeIPValidSubnets
@@ -209,23 +216,23 @@ func kubeModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, opts
 		c.NodeIP.At = rules.At(rules.DocRef{Kind: "KubeNodeConfig"}, "nodeIP.validSubnets")
 	}
 	c.Etcd.At = rules.At(rules.DocV1Alpha1, "cluster.etcd.advertisedSubnets")
-	guard(func() {
+	guard(c, "etcd", func() {
 		if cl := cfg.Cluster(); cl != nil {
 			c.Etcd.Values = cl.Etcd().AdvertisedSubnets()
 			c.Etcd.Set = len(c.Etcd.Values) > 0
 		}
 	})
-	guard(func() {
+	guard(c, "pod and service CIDRs", func() {
 		if n := cfg.K8sNetworkConfig(); n != nil {
 			c.PodCIDRs, c.ServiceCIDRs = n.PodCIDRs(), n.ServiceCIDRs()
 		}
 	})
-	guard(func() {
+	guard(c, "API server SANs", func() {
 		if a := cfg.K8sAPIServerConfig(); a != nil {
 			c.APIServerSANs = a.CertSANs()
 		}
 	})
-	guard(func() {
+	guard(c, "cluster endpoint", func() {
 		if k := cfg.K8sClusterConfig(); k != nil && k.ClusterEndpoint() != nil {
 			ep := k.ClusterEndpoint().String()
 			// A stand-in base's endpoint says nothing about the node.
@@ -242,7 +249,7 @@ func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 		c.Sysctls[k] = v
 	}
 	c.SysctlMultiDoc = kinds["SysctlConfig"]
-	guard(func() {
+	guard(c, "KubeSpan", func() {
 		if ks := cfg.NetworkKubeSpanConfig(); ks != nil {
 			c.KubeSpan.Enabled = ks.Enabled()
 			if f := ks.Filters(); f != nil {
@@ -255,7 +262,7 @@ func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 	if c.KubeSpan.MultiDoc {
 		c.KubeSpan.At = rules.At(rules.DocRef{Kind: "KubeSpanConfig"}, "enabled")
 	}
-	guard(func() {
+	guard(c, "resolvers", func() {
 		if r := cfg.NetworkResolverConfig(); r != nil {
 			for _, ns := range r.Resolvers() {
 				c.Nameservers = append(c.Nameservers, ns.Addr.String())
@@ -265,7 +272,7 @@ func networkModel(cfg config.Provider, c *rules.Config, kinds map[string]bool) {
 			}
 		}
 	})
-	guard(func() { firewallModel(cfg, c, kinds) })
+	guard(c, "firewall", func() { firewallModel(cfg, c, kinds) })
 	for _, l := range cfg.NetworkCommonLinkConfigs() {
 		if l.Name() == "tailscale0" && c.TailscaleLink == nil {
 			loc := rules.At(rules.DocRef{Kind: "LinkConfig", Name: "tailscale0"}, "name")

@@ -113,6 +113,10 @@ type Config struct {
 	MachineFiles []MachineFile
 	// Load is what loading the input showed before machinery saw it.
 	Load LoadFacts
+	// Unread names the parts of the model that could not be built (a
+	// method panicking on a section the input lacks), with what was
+	// recovered: the rules reading those parts saw them empty.
+	Unread []string
 
 	// TalosVersion is the target Talos version (v1.13.0) when the input
 	// says (talhelper talosVersion, the install image tag), else "".

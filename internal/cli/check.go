@@ -245,6 +245,10 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 				in.Problems = append(in.Problems, clip(rules.Mask(s)))
 			}
 		}
+		for _, p := range m.Unread {
+			in.Status = report.StatusPartial
+			in.Problems = append(in.Problems, clip(rules.Mask("not read (its rules saw it empty): "+p)))
+		}
 		if mergedSources != nil {
 			perUnit[i] = lint.CheckSources(m, mergedSources)
 			for _, s := range mergedSources {
