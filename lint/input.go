@@ -123,7 +123,7 @@ func dropUnknownKinds(data []byte) ([]byte, []string) {
 		if err == nil {
 			_, err = configloader.NewFromBytes(b, configloader.WithAllowPatchDelete(), configloader.WithNoValidation())
 		}
-		if err != nil && strings.Contains(err.Error(), "not registered") {
+		if unregistered(err) {
 			dropped = append(dropped, fmt.Sprintf("%s/%s (line %d)", value(d, "apiVersion"), kind, d.Line))
 			continue
 		}

@@ -411,6 +411,9 @@ func (l *Loader) dropUnknown(file string, data []byte) []byte {
 
 // unregistered reports machinery's error for a document kind it lacks;
 // only then is the per-document probe of dropUnknown worth its cost.
+// machinery wraps registry.ErrNotRegistered ("not registered",
+// pkg/machinery/config/internal/registry), which an internal package keeps
+// out of reach of errors.Is: its text is the one thing to match, here only.
 func unregistered(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "not registered")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cosi-project/runtime/pkg/state"
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -50,7 +51,18 @@ func IsNotFound(err error) bool {
 			return true
 		}
 	}
-	return strings.Contains(err.Error(), "doesn't exist") || strings.Contains(err.Error(), "not found")
+	return state.IsNotFoundError(err) || notFoundText(err)
+}
+
+// notFoundText matches the words of a not-found error that arrives without
+// a gRPC NotFound status or COSI's typed error: cosi-project/runtime's state
+// says "resource ... doesn't exist" (pkg/state/impl/inmem/errors.go) and
+// machined "container %q not found" (internal/app/machined/internal/server/
+// v1alpha1) as plain errors. It is the only place tailos matches an
+// upstream error's words.
+func notFoundText(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "doesn't exist") || strings.Contains(msg, "not found")
 }
 
 // Explain turns a Talos API error into one line a user can act on: gRPC's
