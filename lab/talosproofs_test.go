@@ -292,8 +292,8 @@ func TestTalosLabAPI(t *testing.T) {
 	}
 	defer c.Close()
 	// As talosctl does with the context's nodes: apid fans out.
-	v, err := c.Version(client.WithNodes( //nolint:staticcheck // talosctl -n a,b still sends both nodes in one call; this proves apid's fan-out
-ctx, l.Nodes[0].Addr.String(), l.Nodes[1].Addr.String()))
+	//nolint:staticcheck // talosctl -n a,b still sends both nodes in one call; this proves apid's fan-out
+	v, err := c.Version(client.WithNodes(ctx, l.Nodes[0].Addr.String(), l.Nodes[1].Addr.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
