@@ -24,10 +24,11 @@ const (
 	// IPv6Header is the outer IPv6 header length (no extension headers).
 	IPv6Header = 40
 
-	// IPv4Overhead and IPv6Overhead are the bytes WireGuard adds to each
-	// packet over an IPv4 or IPv6 underlay. Tailscale always assumes the
-	// IPv6 case (tailscale.com/net/tstun wgHeaderLen = 80).
+	// IPv4Overhead is the bytes WireGuard adds to each packet over an IPv4
+	// underlay.
 	IPv4Overhead = IPv4Header + UDPHeader + WireGuardOverhead // 60
+	// IPv6Overhead is the same over an IPv6 underlay. Tailscale always
+	// assumes this case (tailscale.com/net/tstun wgHeaderLen = 80).
 	IPv6Overhead = IPv6Header + UDPHeader + WireGuardOverhead // 80
 
 	// TailscaleDefault is tailscale0's MTU when TS_DEBUG_MTU is unset
