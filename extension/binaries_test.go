@@ -46,7 +46,9 @@ func TestCached(t *testing.T) {
 	}{
 		{"complete", func(string) {}, true},
 		{"other go version", func(d string) {
-			os.WriteFile(filepath.Join(d, stampFile), []byte(buildStamp("go1.27.0", "1.96.5", "amd64")), 0o644)
+			if err := os.WriteFile(filepath.Join(d, stampFile), []byte(buildStamp("go1.27.0", "1.96.5", "amd64")), 0o644); err != nil {
+				panic(err)
+			}
 		}, false},
 		{"binary missing", func(d string) { os.Remove(filepath.Join(d, "tailscaled")) }, false},
 		{"no stamp", func(d string) { os.Remove(filepath.Join(d, stampFile)) }, false},

@@ -42,7 +42,9 @@ func TestUnpackSizeCap(t *testing.T) {
 	if err := tw.WriteHeader(&tar.Header{Name: "rootfs/zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(zeros))}); err != nil {
 		t.Fatal(err)
 	}
-	tw.Write(zeros)
+	if _, err := tw.Write(zeros); err != nil {
+		t.Fatal(err)
+	}
 	tw.Close()
 	raw := buf.Bytes()
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })
@@ -81,7 +83,9 @@ func TestInspectMasksEnvironment(t *testing.T) {
 	if err := tw.WriteHeader(&tar.Header{Name: SpecPath, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}); err != nil {
 		t.Fatal(err)
 	}
-	tw.Write(data)
+	if _, err := tw.Write(data); err != nil {
+		t.Fatal(err)
+	}
 	tw.Close()
 	raw := buf.Bytes()
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })

@@ -170,7 +170,11 @@ func benchLab(b *testing.B, o lab.Options, bare bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Down(context.Background())
+	defer func() {
+		if err := l.Down(context.Background()); err != nil {
+			b.Error(err)
+		}
+	}()
 	to := l.Nodes[1].Addr.String()
 	if !bare {
 		_, to = tailnetIPs(b, l)

@@ -99,8 +99,14 @@ func BenchmarkProbeLoopback(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.Serve(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
 	o := ProbeOptions{Host: "127.0.0.1", Port: r.Addr().Port, Max: 9000}
 	b.ResetTimer()
 	for b.Loop() {

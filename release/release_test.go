@@ -190,13 +190,15 @@ func TestImageRunsVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	if err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(root, p)
 			got = append(got, "/"+rel)
 		}
 		return err
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Join(got, " ") != ImageCAFile+" "+ImageBinary {
 		t.Errorf("image files %v, want only %s and %s", got, ImageCAFile, ImageBinary)
 	}

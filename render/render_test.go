@@ -42,7 +42,9 @@ func TestWriteModesAndConflicts(t *testing.T) {
 	}
 
 	// A user edit is protected, and nothing else is written in that run.
-	os.WriteFile(filepath.Join(dir, "nodes/a.yaml"), []byte("a: edited\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "nodes/a.yaml"), []byte("a: edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	files[0].Data = []byte("a: 3\n")
 	files[1].Data = []byte("k: new\n")
 	_, err = Write(dir, files, Options{})
@@ -61,7 +63,9 @@ func TestWriteModesAndConflicts(t *testing.T) {
 	}
 
 	// A file tailos never wrote is not tailos's to replace.
-	os.WriteFile(filepath.Join(dir, "README.txt"), []byte("mine"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "README.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Write(dir, []File{{Path: "README.txt", Data: []byte("x")}}, Options{}); !errors.As(err, &ce) {
 		t.Fatalf("overwrote a foreign file: %v", err)
 	}

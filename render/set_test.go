@@ -61,7 +61,9 @@ func TestWriteRemovesStaleFiles(t *testing.T) {
 	if _, err := Write(dir, nodeSet("a", "b"), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res, err := Write(dir, nodeSet("a"), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +84,9 @@ func TestWriteRemovesStaleFiles(t *testing.T) {
 	if _, err := Write(dir, nodeSet("a", "c"), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "nodes/c.yaml"), []byte("edited\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "nodes/c.yaml"), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	before := listDir(t, dir)
 	_, err = Write(dir, nodeSet("a"), Options{})
 	var ce *ConflictError
@@ -118,7 +122,9 @@ func TestRecoverStage(t *testing.T) {
 		if !journal {
 			os.Remove(filepath.Join(dir, StageName, journalName))
 		}
-		os.WriteFile(filepath.Join(dir, "nodes", ".a.yaml.tmp-123"), []byte("part"), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "nodes", ".a.yaml.tmp-123"), []byte("part"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		msg, err := recoverStage(dir)
 		if err != nil || msg == "" {
 			t.Fatalf("journal=%v: recover = %q, %v", journal, msg, err)

@@ -104,7 +104,9 @@ func TestSecretRef(t *testing.T) {
 		t.Errorf("missing env: %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "key")
-	os.WriteFile(p, []byte("tskey-auth-y\n"), 0o600)
+	if err := os.WriteFile(p, []byte("tskey-auth-y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if v, err := ParseSecretRef("file:" + p).Resolve(env); err != nil || v != "tskey-auth-y" {
 		t.Errorf("file: %q %v", v, err)
 	}

@@ -33,8 +33,11 @@ func TestGenKilledMidWrite(t *testing.T) {
 	}
 	dir := t.TempDir()
 	old, next := filepath.Join(dir, "old.yaml"), filepath.Join(dir, "next.yaml")
-	os.WriteFile(old, []byte(genSpec(6, "old")), 0o644)
-	os.WriteFile(next, []byte(genSpec(3, "next")), 0o644)
+	for p, s := range map[string]string{old: genSpec(6, "old"), next: genSpec(3, "next")} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// How long a run takes, to spread the kills over it.
 	cmd, stderr := startTailos(t, dir, nil, "gen", "-f", old, "-o", "probe")
@@ -56,7 +59,9 @@ func TestGenKilledMidWrite(t *testing.T) {
 		cmd, _ = startTailos(t, dir, nil, "gen", "-f", next, "-o", out)
 		// Most of a run is verification; the kills cluster where it writes.
 		time.Sleep(took/2 + took*time.Duration(i)/(2*runs))
-		cmd.Process.Signal(syscall.SIGKILL) // our child, still unreaped
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil { // our child, still unreaped
+			t.Fatal(err)
+		}
 		waitExit(t, cmd)
 
 		cmd, stderr = startTailos(t, dir, nil, "gen", "-f", next, "-o", out)
@@ -72,13 +77,15 @@ func TestGenKilledMidWrite(t *testing.T) {
 func checkOutputIsSet(t *testing.T, dir, tag string, workers int) {
 	t.Helper()
 	var files []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	if err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(dir, p)
 			files = append(files, filepath.ToSlash(rel))
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, ".tailos-manifest.json"))
 	if err != nil {
 		t.Fatal(err)

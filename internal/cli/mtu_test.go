@@ -35,7 +35,12 @@ func TestMTUProbeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("responder: %v", err)
+		}
+	})
 	port := strconv.Itoa(r.Addr().Port)
 
 	out, errOut, err := runMTUCmd(t, "mtu", "probe", "127.0.0.1", "--port", port, "--max", "1500", "-v")
@@ -106,7 +111,12 @@ func TestMTUProbeRoutedCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("responder: %v", err)
+		}
+	})
 	port := strconv.Itoa(r.Addr().(*net.TCPAddr).Port)
 
 	out, _, err := runMTUCmd(t, "mtu", "probe", "127.0.0.1", "--port", port, "--routed", "--bytes", "1048576")

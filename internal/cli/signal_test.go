@@ -31,8 +31,8 @@ func startTailos(t testing.TB, dir string, stdin *os.File, args ...string) (*exe
 	t.Cleanup(func() {
 		// Only our own child, by the PID we started, if it is still running.
 		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // killed: the exit status says so
 		}
 	})
 	return cmd, &stderr

@@ -25,8 +25,12 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got, want any
-		yaml.Unmarshal(out, &got)
-		yaml.Unmarshal([]byte(tc.want), &want)
+		if err := yaml.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal([]byte(tc.want), &want); err != nil {
+			t.Fatal(err)
+		}
 		if gb, _ := yaml.Marshal(got); string(gb) != string(mustMarshal(want)) {
 			t.Errorf("%+v:\n%s\nwant\n%s", tc.opts, gb, mustMarshal(want))
 		}
