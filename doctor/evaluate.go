@@ -210,7 +210,9 @@ func lastEvent(s *machineapi.ServiceInfo) string {
 }
 
 // restarts counts machined's restart events ("going to restart") in the
-// event history it keeps.
+// event history it keeps. The API has no event kind for a restart: the
+// words come from Talos's internal/app/machined/pkg/system/runner/restart
+// (v1.14.1), and this is the one place they are matched.
 func restarts(s *machineapi.ServiceInfo) int {
 	n := 0
 	for _, e := range s.GetEvents().GetEvents() {

@@ -66,7 +66,10 @@ func notFoundText(err error) bool {
 }
 
 // Explain turns a Talos API error into one line a user can act on: gRPC's
-// envelope is dropped and the usual causes are named.
+// envelope is dropped and the usual causes are named. A dial failure
+// reaches us as a grpc-go Unavailable status whose message is the text of
+// the cause (crypto/x509, crypto/tls alerts, net's DNS and syscall errors):
+// the types are gone, so their words are matched, here only.
 func Explain(err error) string {
 	if err == nil {
 		return ""
