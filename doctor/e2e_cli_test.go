@@ -52,7 +52,9 @@ func (tl *talosLab) tailos(t *testing.T, bin string, args ...string) cliRun {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
+	took := time.Since(start)
 	var ee *exec.ExitError
 	code := 0
 	switch {
@@ -61,7 +63,7 @@ func (tl *talosLab) tailos(t *testing.T, bin string, args ...string) cliRun {
 	case err != nil:
 		t.Fatalf("tailos %s: %v", strings.Join(args, " "), err)
 	}
-	t.Logf("tailos %s: exit %d\nstderr:\n%s", strings.Join(args, " "), code, stderr.String())
+	t.Logf("tailos %s: exit %d in %s\nstderr:\n%s", strings.Join(args, " "), code, took.Round(time.Millisecond), stderr.String())
 	return cliRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
