@@ -9,6 +9,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/rules"
 )
@@ -181,9 +182,10 @@ func checkResolver(ev *Evidence) Check {
 	if len(ev.Resolvers) == 0 {
 		return Check{ID: IDResolver, Status: Warn, Message: "the node has no resolvers"}
 	}
-	if ev.Resolvers[0] == quad100 {
-		return Check{ID: IDResolver, Status: Fail, Message: "the first resolver is 100.100.100.100 (MagicDNS): cluster.local and LAN names break when tailscaled is down",
-			Remedy: "add --accept-dns=false to TS_EXTRA_ARGS and remove 100.100.100.100 from machine.network.nameservers"}
+	if tailnetip.IsResolver(ev.Resolvers[0]) {
+		first := ev.Resolvers[0].String()
+		return Check{ID: IDResolver, Status: Fail, Message: "the first resolver is " + first + " (MagicDNS): cluster.local and LAN names break when tailscaled is down",
+			Remedy: "add --accept-dns=false to TS_EXTRA_ARGS and remove " + first + " from machine.network.nameservers"}
 	}
 	return Check{ID: IDResolver, Status: OK, Message: "first resolver " + ev.Resolvers[0].String()}
 }

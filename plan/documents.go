@@ -15,13 +15,14 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
 // KubeSpanEndpointFilters advertise every address but the tailnet's, so
 // KubeSpan never tunnels WireGuard through tailscale0.
-var KubeSpanEndpointFilters = []string{"0.0.0.0/0", "!100.64.0.0/10", "::/0", "!fd7a:115c:a1e0::/48"}
+var KubeSpanEndpointFilters = tailnetip.EndpointFilters()
 
 type docInput struct {
 	s            *spec.Spec
