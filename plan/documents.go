@@ -16,6 +16,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 
 	"github.com/tailos/tailos/facts/tailnetip"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -38,7 +39,7 @@ type docInput struct {
 // field names and nesting are Talos's own.
 func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 	esc := extensions.NewServicesConfigV1Alpha1()
-	esc.ServiceName = "tailscale"
+	esc.ServiceName = tailscaleext.ServiceName
 	esc.ServiceEnvironment = in.env
 	docs := []config.Document{esc}
 

@@ -7,6 +7,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/mtu"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/spec"
@@ -114,9 +115,9 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 // Schematic is the Image Factory schematic every node installs: the
 // Tailscale extension first, then the extra extensions in spec order.
 func Schematic(s *spec.Spec) *schematic.Schematic {
-	exts := []string{schematic.TailscaleExtension}
+	exts := []string{tailscaleext.Name}
 	for _, e := range s.Cluster.Extensions {
-		if e != schematic.TailscaleExtension {
+		if e != tailscaleext.Name {
 			exts = append(exts, e)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/resources/runtime"
 
 	"github.com/tailos/tailos/doctor"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/secret"
@@ -76,7 +77,7 @@ type Step struct {
 }
 
 // ErrUnsafeInstaller is returned when an installer would drop Tailscale.
-var ErrUnsafeInstaller = errors.New("refused: the installer would drop " + schematic.TailscaleExtension)
+var ErrUnsafeInstaller = errors.New("refused: the installer would drop " + tailscaleext.Name)
 
 // ReadFacts reads a node's version, architecture, platform, running
 // schematic and extensions.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/quirks"
 	"github.com/siderolabs/talos/pkg/machinery/platforms"
+
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 // Asset kinds.
@@ -39,7 +41,7 @@ func InstallerImage(t Target, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return "", err
 	}
 	return r.installer(id), nil
@@ -67,7 +69,7 @@ func Assets(t Target, id string) ([]Asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return nil, err
 	}
 	p, arch, q := r.platform, r.arch, quirks.New(r.version)

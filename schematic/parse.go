@@ -11,6 +11,8 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/imageropts"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 // Parse decodes a schematic written in YAML or JSON (any indentation, block
@@ -69,18 +71,6 @@ func (s *Schematic) Validate() error {
 	return nil
 }
 
-// extensionName is the form of official extension names: the image
-// repository path under the extensions registry, "owner/name".
-var extensionName = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*/[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-
-// ValidateExtensionName reports whether name has the owner/name form.
-func ValidateExtensionName(name string) error {
-	if !extensionName.MatchString(name) {
-		return fmt.Errorf("invalid extension name %q: official extensions are named owner/name in lower case, e.g. %s", name, TailscaleExtension)
-	}
-	return nil
-}
-
 // EnrollKeysModes are the secure boot key enrollment modes the factory knows.
 var EnrollKeysModes = []string{"off", "manual", "if-safe", "force"}
 
@@ -96,7 +86,7 @@ func (s *Schematic) check(doc *yaml.Node) Errors {
 	}
 	c := &s.Customization
 	for i, ext := range c.SystemExtensions.OfficialExtensions {
-		if err := ValidateExtensionName(ext); err != nil {
+		if err := imagefactory.ValidateExtensionName(ext); err != nil {
 			add([]any{"customization", "systemExtensions", "officialExtensions", i}, "%v", err)
 		}
 	}

@@ -3,10 +3,12 @@ package schematic
 import (
 	"strings"
 	"testing"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 func TestSecrets(t *testing.T) {
-	s := New([]string{TailscaleExtension}, nil)
+	s := New([]string{tailscaleext.Name}, nil)
 	if s.HasSecrets() {
 		t.Fatal("no key, no secret")
 	}

@@ -30,9 +30,13 @@ func (r InstallerRef) Version() string { return r.Tag }
 
 var releaseTag = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
 
+// IsTalosRelease reports whether v names a Talos release the way installer
+// tags do (v1.14.1; not latest, not a pre-release).
+func IsTalosRelease(v string) bool { return releaseTag.MatchString(v) }
+
 // TalosVersion is the tag when it names a Talos release (v1.14.1), else "".
 func (r InstallerRef) TalosVersion() string {
-	if releaseTag.MatchString(r.Tag) {
+	if IsTalosRelease(r.Tag) {
 		return r.Tag
 	}
 	return ""

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/schematic"
 )
@@ -48,7 +49,7 @@ type schFactoryFlags struct {
 }
 
 func (ff *schFactoryFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&ff.Factory, "factory", schematic.DefaultFactory, "Image Factory base URL (self-hosted factories)")
+	cmd.Flags().StringVar(&ff.Factory, "factory", imagefactory.DefaultURL, "Image Factory base URL (self-hosted factories)")
 	cmd.Flags().BoolVar(&ff.Online, "online", false, "allow network requests to the factory")
 	cmd.Flags().DurationVar(&ff.Timeout, "timeout", schematic.DefaultTimeout, "bound on each factory request")
 }
