@@ -3,6 +3,8 @@ package rules
 import (
 	"slices"
 	"strings"
+
+	"github.com/tailos/tailos/facts/containerboot"
 )
 
 // BundledTailscale is the Tailscale release whose sources tailos keeps for
@@ -24,14 +26,7 @@ func BundledTailscale(c *Config) string {
 
 // envKnown reports whether some part of Tailscale release v reads name;
 // with v == "" any kept release counts.
-func envKnown(v, name string) bool {
-	for rel, names := range tailscaleEnv {
-		if (v == "" || rel == v) && slices.Contains(names, name) {
-			return true
-		}
-	}
-	return false
-}
+func envKnown(v, name string) bool { return containerboot.Known(v, name) }
 
 // envRenames are variables users write that Tailscale never read, with the
 // real variable or flag.
@@ -82,7 +77,7 @@ func NearestEnv(v, name string) string {
 	}
 	rel := v
 	if rel == "" {
-		rel = "1.102.3"
+		rel = containerboot.Latest
 	}
 	if rest, ok := strings.CutPrefix(name, "TAILSCALE_"); ok {
 		// TAILSCALE_AUTHKEY, TAILSCALE_HOSTNAME: containerboot's names
@@ -90,11 +85,11 @@ func NearestEnv(v, name string) string {
 		return NearestEnv(v, "TS_"+rest)
 	}
 	flag := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, "TS_")), "_", "-")
-	if slices.Contains(upFlags[rel], flag) {
+	if slices.Contains(containerboot.UpFlags(rel), flag) {
 		return "--" + flag + " in TS_EXTRA_ARGS"
 	}
 	best, bestD := "", 4
-	for _, k := range containerbootEnv[rel] {
+	for _, k := range containerboot.Vars(rel) {
 		if d := editDistance(name, k); d < bestD {
 			best, bestD = k, d
 		}
