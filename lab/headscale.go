@@ -298,22 +298,12 @@ func (h *Headscale) CLI(ctx context.Context, args ...string) ([]byte, error) {
 func redactArgs(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if strings.HasPrefix(a, "hskey-") || (len(a) >= 32 && !strings.Contains(a, "/")) {
-			a = MaskSecret(a)
+		if secret.Kind(a) != "" || (len(a) >= 32 && !strings.Contains(a, "/")) {
+			a = secret.Redact(a)
 		}
 		out[i] = a
 	}
 	return strings.Join(out, " ")
-}
-
-// MaskSecret is what the lab shows of a key: its type prefix
-// (secret.Kind, e.g. hskey-auth-…) or, for Headscale v0.27's prefix-less
-// keys, nothing but "…".
-func MaskSecret(s string) string {
-	if k := secret.Kind(s); k != "" {
-		return k
-	}
-	return "…"
 }
 
 // HSUser is a Headscale user.
