@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/imageropts"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/yamlerr"
 )
 
 // Parse decodes a schematic written in YAML or JSON (any indentation, block
@@ -215,7 +215,6 @@ func kindName(n *yaml.Node) string {
 }
 
 var (
-	lineMsg      = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type schematic\.(\w+)$`)
 	cannotDecode = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `([^`]*)`)? into (.+)$")
 )
@@ -245,11 +244,8 @@ func convertYAMLError(err error, doc *yaml.Node) error {
 }
 
 func convertMessage(msg string, doc *yaml.Node) *FieldError {
-	fe := &FieldError{Msg: strings.TrimPrefix(msg, "yaml: ")}
-	if m := lineMsg.FindStringSubmatch(msg); m != nil {
-		fe.Line, _ = strconv.Atoi(m[1])
-		fe.Msg = m[2]
-	}
+	fe := &FieldError{}
+	fe.Line, fe.Msg = yamlerr.SplitLine(msg)
 	if m := unknownField.FindStringSubmatch(fe.Msg); m != nil {
 		where, ok := typePaths[m[2]]
 		if !ok {

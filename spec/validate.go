@@ -47,7 +47,7 @@ func (s *Spec) validate() error {
 	byLine := func(a, b *Error) int { return a.Line - b.Line }
 	slices.SortStableFunc(v.errs, byLine)
 	slices.SortStableFunc(s.warnings, byLine)
-	return v.errs.err()
+	return v.errs.Err()
 }
 
 func (v *validator) cluster() {
