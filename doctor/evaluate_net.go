@@ -205,7 +205,7 @@ func checkKubeSpan(ev *Evidence, mode rules.Mode) (Check, bool) {
 	}
 	if len(bad) > 0 {
 		return Check{ID: IDKubeSpan, Status: Fail, Message: "KubeSpan peers use tailnet endpoints (tunnel in tunnel): " + strings.Join(bad, "; "),
-			Remedy: `filter them: machine.network.kubespan.filters.endpoints: ["0.0.0.0/0", "!100.64.0.0/10", "::/0", "!fd7a:115c:a1e0::/48"]`}, true
+			Remedy: "filter them: machine.network.kubespan.filters.endpoints: " + yamlList(tailnetip.EndpointFilters())}, true
 	}
 	return Check{ID: IDKubeSpan, Status: OK, Message: fmt.Sprintf("%d KubeSpan peer(s), none through the tailnet", len(ev.KubeSpanPeers))}, true
 }
@@ -240,4 +240,13 @@ func checkConfig(ev *Evidence, m *rules.Config) []Check {
 		return []Check{{ID: IDConfig, Status: OK, Message: fmt.Sprintf("the live config passes the check catalogue (%s mode)", m.Mode)}}
 	}
 	return out
+}
+
+// yamlList writes a flow sequence of quoted strings: ["a", "b"].
+func yamlList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/secret"
 )
 
@@ -62,8 +63,8 @@ grpc_listen_addr: 127.0.0.1:50443
 noise:
   private_key_path: %[3]s
 prefixes:
-  v4: 100.64.0.0/10
-  v6: fd7a:115c:a1e0::/48
+  v4: %[10]s
+  v6: %[11]s
   allocation: sequential
 derp:
   server:
@@ -103,7 +104,8 @@ logtail:
   enabled: false
 tls_cert_path: %[8]s
 tls_key_path: %[9]s
-`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"), p("tls.crt"), p("tls.key"))
+`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"), p("tls.crt"), p("tls.key"),
+		tailnetip.IPv4, tailnetip.IPv6)
 }
 
 // Start writes the configuration and policy and starts `headscale serve`

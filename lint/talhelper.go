@@ -340,9 +340,9 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 	if registry == "" {
 		registry = imagefactory.DefaultHost
 	}
-	installer := "installer"
-	if n.MachineSpec.Secureboot {
-		installer = "installer-secureboot"
+	// talhelper writes the legacy (platform-less) installer name.
+	installer := func(id string) string {
+		return imagefactory.InstallerImage(registry, "", id, version, n.MachineSpec.Secureboot)
 	}
 	image := ""
 	sch := &n.Schematic
@@ -370,10 +370,10 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 			return nil, nil, err
 		}
 		schematics[id] = s.Extensions()
-		image = registry + "/" + installer + "/" + id + ":" + version
+		image = installer(id)
 	default:
 		// talhelper's default installer is the empty schematic's.
-		image = registry + "/" + installer + "/" + imagefactory.EmptySchematicID + ":" + version
+		image = installer(imagefactory.EmptySchematicID)
 	}
 	machineCfg["install"] = map[string]any{"image": image}
 

@@ -129,12 +129,8 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 		if sch == "" {
 			sch = imagefactory.EmptySchematicID // topf's default: the empty schematic
 		}
-		installer := cmp.Or(n.Platform, tc.Platform, topfPlatform) + "-installer"
-		if n.SecureBoot || tc.SecureBoot {
-			installer += "-secureboot"
-		}
 		tag := cmp.Or(talosVer, standInVersion)
-		pn.Image = cmp.Or(n.Factory, tc.Factory, topfFactory) + "/" + installer + "/" + sch + ":" + tag
+		pn.Image = imagefactory.InstallerImage(cmp.Or(n.Factory, tc.Factory, topfFactory), cmp.Or(n.Platform, tc.Platform, topfPlatform), sch, tag, n.SecureBoot || tc.SecureBoot)
 		pn.Lines["machine.install.image"] = cmp.Or(schLine, nodeLine(nodeYAML))
 		pn.Lines["machine"], pn.Lines["cluster"] = nodeLine(nodeYAML), nodeLine(nodeYAML)
 		for _, folder := range []string{"all", n.Role, filepath.Join("node", n.Host)} {

@@ -1,7 +1,6 @@
 package schematic
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -48,14 +47,11 @@ func InstallerImage(t Target, id string) (string, error) {
 }
 
 func (r *resolved) installer(id string) string {
-	name := "installer"
+	platform := "" // the legacy metal installer
 	if quirks.New(r.version).SupportsUnifiedInstaller() {
-		name = r.platform.Name + "-installer"
+		platform = r.platform.Name
 	}
-	if r.sb {
-		name += "-secureboot"
-	}
-	return fmt.Sprintf("%s/%s/%s:%s", r.factory.Host, name, id, r.version)
+	return imagefactory.InstallerImage(r.factory.Host, platform, id, r.version, r.sb)
 }
 
 // Assets lists every asset of the schematic for the target, as the factory

@@ -101,10 +101,15 @@ func ParseInstallerImage(ref string) (InstallerRef, error) {
 }
 
 // InstallerImage is the factory installer reference for a schematic:
-// <host>/<platform>-installer[-secureboot]/<id>:<version>, host without a
-// scheme (e.g. factory.talos.dev).
+// <host>/<platform>-installer[-secureboot]/<id>:<version>, or with
+// platform "" the legacy <host>/installer[-secureboot]/<id>:<version>
+// (metal, before Talos 1.10's unified installers). host has no scheme,
+// e.g. factory.talos.dev. ParseInstallerImage reads it back.
 func InstallerImage(host, platform, id, version string, secureBoot bool) string {
-	image := platform + "-installer"
+	image := "installer"
+	if platform != "" {
+		image = platform + "-installer"
+	}
 	if secureBoot {
 		image += "-secureboot"
 	}

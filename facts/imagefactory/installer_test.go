@@ -102,3 +102,31 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// InstallerImage writes what ParseInstallerImage reads back.
+func TestInstallerImageRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		host, platform string
+		secureBoot     bool
+		want           string
+		wantPlatform   string
+		legacy         bool
+	}{
+		{DefaultHost, "metal", false, "factory.talos.dev/metal-installer/" + tsID + ":v1.14.1", "metal", false},
+		{DefaultHost, "aws", true, "factory.talos.dev/aws-installer-secureboot/" + tsID + ":v1.14.1", "aws", false},
+		{"factory.lan:5000", "", false, "factory.lan:5000/installer/" + tsID + ":v1.14.1", "metal", true},
+		{DefaultHost, "", true, "factory.talos.dev/installer-secureboot/" + tsID + ":v1.14.1", "metal", true},
+	} {
+		got := InstallerImage(tt.host, tt.platform, tsID, "v1.14.1", tt.secureBoot)
+		if got != tt.want {
+			t.Errorf("InstallerImage = %s, want %s", got, tt.want)
+		}
+		r, err := ParseInstallerImage(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Factory || r.SchematicID != tsID || r.Platform != tt.wantPlatform || r.SecureBoot != tt.secureBoot || r.Legacy != tt.legacy || r.TalosVersion() != "v1.14.1" {
+			t.Errorf("%s reads back as %+v", got, r)
+		}
+	}
+}

@@ -84,3 +84,17 @@ func SplitLine(msg string) (line int, text string) {
 	}
 	return 0, strings.TrimPrefix(msg, "yaml: ")
 }
+
+var lineRef = regexp.MustCompile(`line (\d+):`)
+
+// Lines are every line a decoder's message names, in order (a decoder
+// that collects several errors names several).
+func Lines(msg string) []int {
+	var out []int
+	for _, m := range lineRef.FindAllStringSubmatch(msg, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}

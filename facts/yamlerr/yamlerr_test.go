@@ -58,3 +58,13 @@ func TestSplitLine(t *testing.T) {
 		}
 	}
 }
+
+func TestLines(t *testing.T) {
+	got := Lines("2 errors occurred:\n\t* yaml: line 4: cannot unmarshal\n\t* line 9: bad value")
+	if len(got) != 2 || got[0] != 4 || got[1] != 9 {
+		t.Errorf("Lines = %v, want [4 9]", got)
+	}
+	if got := Lines("no line here"); len(got) != 0 {
+		t.Errorf("Lines = %v, want none", got)
+	}
+}
