@@ -16,8 +16,8 @@ import (
 func TestInstallerImageAgreesWithSchematicVerify(t *testing.T) {
 	const id = "4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b"
 	for _, tt := range []struct {
-		ref         string
-		factory     bool
+		ref          string
+		factory      bool
 		talosVersion string
 	}{
 		{"factory.talos.dev/metal-installer/" + id + ":v1.14.1", true, "v1.14.1"},
