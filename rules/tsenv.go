@@ -7,22 +7,10 @@ import (
 	"github.com/tailos/tailos/facts/containerboot"
 )
 
-// BundledTailscale is the Tailscale release whose sources tailos keeps for
-// the extension a Talos version ships: 1.96.x up to Talos 1.13 (extensions
-// v1.13.0: 1.96.4), 1.102.x from Talos 1.14.1 (extensions v1.14.1: 1.102.3).
-// "" when unknown, including Talos 1.14.0, whose extension had a 1.98-1.102
-// release tailos has not confirmed.
-func BundledTailscale(c *Config) string {
-	switch {
-	case c.TalosVersion == "":
-		return ""
-	case c.TalosBefore(1, 14):
-		return "1.96.5"
-	case strings.TrimPrefix(c.TalosVersion, "v") == "1.14.0":
-		return ""
-	}
-	return "1.102.3"
-}
+// BundledTailscale is the Tailscale release whose contract the extension
+// of the config's Talos version follows (containerboot.BundledWith), ""
+// when unknown.
+func BundledTailscale(c *Config) string { return containerboot.BundledWith(c.TalosVersion) }
 
 // envKnown reports whether some part of Tailscale release v reads name;
 // with v == "" any kept release counts.

@@ -7,7 +7,11 @@
 // nothing of tailos.
 package containerboot
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 //go:generate sh gen.sh 1.96.5 1.102.3
 
@@ -63,4 +67,37 @@ func FlagVars() map[string]string {
 		"TS_HOSTNAME":      "hostname",
 		"TS_ROUTES":        "advertise-routes",
 	}
+}
+
+// BundledWith is the kept release whose contract the official extension
+// of a Talos release follows: 1.96.x up to Talos 1.13 (extensions v1.13.0
+// bundle 1.96.4), 1.102.x from Talos 1.14.1 (extensions v1.14.1: 1.102.3).
+// "" when unknown: no version, or Talos 1.14.0, whose extension had a
+// 1.98-1.102 release not confirmed here. A version that does not parse
+// counts as current.
+func BundledWith(talosVersion string) string {
+	v := strings.TrimPrefix(talosVersion, "v")
+	switch {
+	case v == "":
+		return ""
+	case before(v, 1, 14):
+		return releases[0]
+	case v == "1.14.0":
+		return ""
+	}
+	return Latest
+}
+
+// before reports whether the x.y[.z] version v is older than major.minor.
+func before(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma < major || ma == major && mi < minor
 }

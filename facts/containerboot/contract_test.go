@@ -108,3 +108,21 @@ func TestFlagVarsExist(t *testing.T) {
 		}
 	}
 }
+
+func TestBundledWith(t *testing.T) {
+	for talos, want := range map[string]string{
+		"":         "",
+		"v1.9.6":   "1.96.5",
+		"v1.13.9":  "1.96.5",
+		"1.13.0":   "1.96.5",
+		"v1.14.0":  "",
+		"v1.14.1":  "1.102.3",
+		"v1.15.0":  "1.102.3",
+		"v2.0.0":   "1.102.3",
+		"${TALOS}": "1.102.3",
+	} {
+		if got := BundledWith(talos); got != want {
+			t.Errorf("BundledWith(%q) = %q, want %q", talos, got, want)
+		}
+	}
+}
