@@ -6,6 +6,7 @@ package imagefactory
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 const (
@@ -44,4 +45,17 @@ func ValidateExtensionName(name string) error {
 		return fmt.Errorf("invalid extension name %q: official extensions are named owner/name in lower case, e.g. siderolabs/iscsi-tools", name)
 	}
 	return nil
+}
+
+// OfficialOwner owns the official extensions (ghcr.io/siderolabs/<name>).
+const OfficialOwner = "siderolabs"
+
+// OfficialName is the name schematics list an official extension by, from
+// the name its manifest states ("tailscale" → "siderolabs/tailscale"); a
+// name that already has an owner is returned as it is.
+func OfficialName(manifestName string) string {
+	if strings.Contains(manifestName, "/") {
+		return manifestName
+	}
+	return OfficialOwner + "/" + manifestName
 }

@@ -130,3 +130,14 @@ func TestInstallerImageRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestOfficialName(t *testing.T) {
+	for in, want := range map[string]string{"tailscale": "siderolabs/tailscale", "siderolabs/iscsi-tools": "siderolabs/iscsi-tools", "example/x": "example/x"} {
+		if got := OfficialName(in); got != want {
+			t.Errorf("OfficialName(%q) = %q, want %q", in, got, want)
+		}
+		if ValidateExtensionName(OfficialName(in)) != nil {
+			t.Errorf("OfficialName(%q) is not a valid name", in)
+		}
+	}
+}
