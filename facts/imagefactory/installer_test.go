@@ -141,3 +141,13 @@ func TestOfficialName(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkParseInstallerImage(b *testing.B) {
+	ref := "factory.talos.dev/metal-installer/" + tsID + ":v1.14.1"
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := ParseInstallerImage(ref); err != nil || !r.Factory {
+			b.Fatal(r, err)
+		}
+	}
+}
