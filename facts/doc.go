@@ -1,6 +1,6 @@
 // Package facts is the home of the domain facts tailos states: each lives
-// in exactly one of its leaf packages, which import nothing of tailos, so
-// every other package can import them.
+// in exactly one of its leaf packages, which import nothing of tailos but
+// one another, so every other package can import them.
 //
 //   - tailscaleext: the Tailscale system extension (official name, service
 //     name and ID, the service spec's entrypoint, environment, mounts,

@@ -1,6 +1,7 @@
 // Package imagefactory holds the forms Talos Image Factory defines:
 // schematic IDs, the empty schematic, official extension names and
-// installer image references. It imports nothing of tailos.
+// installer image references. It imports nothing of tailos but
+// facts/tailscaleext.
 package imagefactory
 
 import (
