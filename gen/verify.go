@@ -186,6 +186,9 @@ func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Outp
 			SchematicID:   p.SchematicID,
 			Extensions:    p.Schematic.Extensions(),
 		}
+		if p.Spec.TailosExtension() {
+			in.TailosInstaller = p.Spec.Tailnet.Extension.Installer
+		}
 		for _, f := range opts.Lint(cfg, in) {
 			switch f.Severity {
 			case "error":

@@ -21,10 +21,12 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
+	machinecfg "github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/constants"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/plan"
 )
@@ -103,7 +105,11 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 			n.Patch = patch
 			patches = append(patches, patch)
 		}
-		if n.MachineConfig, err = l.cluster.NodeConfig(patches...); err != nil {
+		nodeConfig := l.cluster.NodeConfig
+		if l.opts.WorkerConfigs && n.Plan.Role == machinecfg.TypeWorker {
+			nodeConfig = l.cluster.WorkerConfig
+		}
+		if n.MachineConfig, err = nodeConfig(patches...); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 		n.Talos = talosnode.New(talosnode.Config{
@@ -170,7 +176,7 @@ func (l *Lab) NodePatch(n *Node, authKey, caPEM string) ([]byte, error) {
 	docs := make([]config.Document, 0, len(n.Plan.Documents))
 	found := false
 	for _, d := range n.Plan.Documents {
-		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == "tailscale" {
+		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == tailscaleext.ServiceName {
 			found = true
 			c := esc.DeepCopy()
 			env := rewriteEnv(c.ServiceEnvironment, authKey, l.Headscale.URL)
@@ -197,7 +203,7 @@ func (l *Lab) LabPatch() ([]byte, error) {
 		return nil, err
 	}
 	esc := extensions.NewServicesConfigV1Alpha1()
-	esc.ServiceName = "tailscale"
+	esc.ServiceName = tailscaleext.ServiceName
 	esc.ServiceEnvironment = append(slices.Clone(LabEnv), l.opts.ExtraEnv...)
 	esc.ServiceConfigFiles = []extensions.ConfigFile{{ConfigFileContent: string(ca), ConfigFileMountPath: labCAConfigPath}}
 	return plan.EncodeDocuments("", []config.Document{esc})

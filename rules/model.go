@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // DocRef names a machine config document the way strategic merge matches
@@ -20,7 +22,7 @@ func (d DocRef) IsV1Alpha1() bool { return d.Kind == "" }
 // Documents the rules refer to.
 var (
 	DocV1Alpha1     = DocRef{}
-	DocTailscaleESC = DocRef{Kind: "ExtensionServiceConfig", Name: "tailscale"}
+	DocTailscaleESC = DocRef{Kind: "ExtensionServiceConfig", Name: tailscaleext.ServiceName}
 )
 
 // Loc is where a result sits: a field path in a document, or an entry of
@@ -262,6 +264,9 @@ type InstallInfo struct {
 	// (the empty schematic, or a schematic given to the linter).
 	SchematicKnown bool
 	Extensions     []string
+	// Custom is true for a non-factory installer whose extensions the
+	// linter was told (an imager build, e.g. with the tailos extension).
+	Custom bool
 	// Unresolved is true when the image is a template reference
 	// (${installer_url}, {{ .Image }}) that tailos cannot judge.
 	Unresolved bool

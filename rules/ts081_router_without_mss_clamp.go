@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/mtu"
 )
 
@@ -27,12 +28,16 @@ var _ = register(&Rule{
 		"tailscale/tailscale v1.96.5 net/tstun/mtu.go (safeTUNMTU = 1280)",
 		"extension/mssclamp in this repository (the clamp and its namespace proof)",
 	},
-	Fix: "Build the extension with `tailos extension build` (its entrypoint is the clamp), install it instead of " +
-		"siderolabs/tailscale, and set TAILOS_MSS_CLAMP=auto in the ExtensionServiceConfig (`tailos gen` does for " +
-		"routers and exit nodes). Otherwise make sure ICMP fragmentation-needed reaches the LAN hosts, or lower their MTU.",
+	Fix: "Build the extension with `tailos extension build --push` (its entrypoint is the clamp), build an installer " +
+		"with it using Talos's imager, and install that instead of siderolabs/tailscale: in tailos.yaml, " +
+		"`tailnet.extension: {source: tailos, image: …, installer: …}` makes `tailos gen` emit that install image and " +
+		"the imager command; gen sets TAILOS_MSS_CLAMP=auto on routers and exit nodes. Otherwise make sure ICMP " +
+		"fragmentation-needed reaches the LAN hosts, or lower their MTU.",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
-		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) {
+		// Only an install image known to carry the official extension is
+		// judged: the tailos-built one clamps, an unknown one may.
+		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) || c.Install.HasExtension(tailscaleext.TailosName) {
 			return nil
 		}
 		routes, _ := advertisedRoutes(t)
@@ -61,7 +66,7 @@ var _ = register(&Rule{
 			return nil
 		}
 		msg := fmt.Sprintf("this node forwards tailnet traffic, and tailscale0's MTU %d is below %s %d: TCP from LAN hosts through it relies on ICMP fragmentation-needed, and the %s extension cannot clamp MSS",
-			tun, lanSaid, lan, TailscaleExtension)
+			tun, lanSaid, lan, tailscaleext.Name)
 		at := c.Install.At
 		if v, ok := t.Lookup("TAILOS_MSS_CLAMP"); ok {
 			msg += fmt.Sprintf(" (TAILOS_MSS_CLAMP=%s is read only by the tailos-built extension)", strconv.Quote(v))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tailos/tailos/facts/containerboot"
 )
 
 // upFlagsFromEnv are the `tailscale up` flags containerboot derives from
@@ -17,13 +19,18 @@ func upFlagsFromEnv(t *Tailscale) map[string]string {
 			out["auth-key"] = "TS_AUTH_KEY"
 		}
 	}
-	for env, flag := range map[string]string{"TS_CLIENT_ID": "client-id", "TS_CLIENT_SECRET": "client-secret", "TS_ID_TOKEN": "id-token", "TS_AUDIENCE": "audience", "TS_HOSTNAME": "hostname"} {
-		if t.Get(env) != "" {
-			out[flag] = env
+	for env, flag := range containerboot.FlagVars() {
+		switch env {
+		case "TS_AUTHKEY", "TS_AUTH_KEY": // above: one of them counts
+		case "TS_ROUTES":
+			if _, ok := t.Lookup(env); ok {
+				out[flag] = env
+			}
+		default:
+			if t.Get(env) != "" {
+				out[flag] = env
+			}
 		}
-	}
-	if _, ok := t.Lookup("TS_ROUTES"); ok {
-		out["advertise-routes"] = "TS_ROUTES"
 	}
 	return out
 }
@@ -36,7 +43,8 @@ var _ = register(&Rule{
 	Why: "Since Tailscale 1.84 the CLI rejects repeated flags (\"flag provided multiple times\"). containerboot already " +
 		"passes --auth-key for TS_AUTHKEY, --hostname for TS_HOSTNAME, --advertise-routes for TS_ROUTES and the " +
 		"--client-*/--id-token/--audience flags; repeating one in TS_EXTRA_ARGS (aliases such as --authkey count) " +
-		"makes every `tailscale up` fail. (--accept-dns is extracted and exempt since 1.84.2.)",
+		"makes every `tailscale up` fail. containerboot lifts the first --accept-dns out of TS_EXTRA_ARGS (since " +
+		"1.84.2), so one is fine and a second one fails the same way.",
 	Sources: []string{
 		"tailscale/tailscale v1.96.5 cmd/containerboot/tailscaled.go tailscaleUp (the flags containerboot passes itself)",
 		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/cli.go (\"flag provided multiple times\", since v1.84.0: commits 6088ee311, 79ff067db)",
@@ -53,7 +61,10 @@ var _ = register(&Rule{
 		var dups []string
 		var reasons []string
 		for _, f := range args {
-			if f.Name == "accept-dns" {
+			// containerboot lifts out the first --accept-dns and passes its
+			// own; a second one reaches `tailscale up` as a repeat.
+			if f.Name == "accept-dns" && !seen[f.Name] {
+				seen[f.Name] = true
 				continue
 			}
 			if env, ok := fromEnv[f.Name]; ok {
