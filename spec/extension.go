@@ -55,14 +55,11 @@ func (v *validator) extension(e Extension) {
 	} else if _, ok := ref.(name.Digest); !ok {
 		v.warn(fmt.Sprintf("%s is not pinned by digest: the imager takes whatever the tag names when it runs; add @sha256:… as `tailos extension build --push` printed it", e.Image), "tailnet", "extension", "image")
 	}
-	switch {
-	case e.Installer == "":
+	if e.Installer == "" {
 		v.add("is required with source: tailos: the installer image Talos's imager built with the extension (see docs/extension.md)", "tailnet", "extension", "installer")
-	default:
-		if _, err := name.ParseReference(e.Installer); err != nil {
-			v.add(fmt.Sprintf("%q is not an image reference: %v", e.Installer, err), "tailnet", "extension", "installer")
-		} else if r, err := imagefactory.ParseInstallerImage(e.Installer); err == nil && r.Factory {
-			v.add(fmt.Sprintf("%s is an Image Factory installer, which carries only official extensions: give the installer the imager built with the tailos extension", e.Installer), "tailnet", "extension", "installer")
-		}
+	} else if _, err := name.ParseReference(e.Installer); err != nil {
+		v.add(fmt.Sprintf("%q is not an image reference: %v", e.Installer, err), "tailnet", "extension", "installer")
+	} else if r, err := imagefactory.ParseInstallerImage(e.Installer); err == nil && r.Factory {
+		v.add(fmt.Sprintf("%s is an Image Factory installer, which carries only official extensions: give the installer the imager built with the tailos extension", e.Installer), "tailnet", "extension", "installer")
 	}
 }
