@@ -48,6 +48,7 @@ func openKubelet(docs []config.Document) []config.Document {
 			out[i] = c
 		case *v1alpha1.Config:
 			c := d.DeepCopy()
+			//nolint:staticcheck // the v1alpha1 shape's node IP is this deprecated field
 			if c.MachineConfig != nil && c.MachineConfig.MachineKubelet != nil && c.MachineConfig.MachineKubelet.KubeletNodeIP != nil {
 				c.MachineConfig.MachineKubelet.KubeletNodeIP.KubeletNodeIPValidSubnets = open
 			}
