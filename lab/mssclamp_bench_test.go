@@ -32,7 +32,11 @@ func BenchmarkTalosMSSClampThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Down(context.Background())
+	defer func() {
+		if err := l.Down(context.Background()); err != nil {
+			b.Error(err)
+		}
+	}()
 	n1, n2 := l.Nodes[0], l.Nodes[1]
 	lanNS, host := behindNS(l, 0), n1.Behind[0].String()
 	setNodeEnv(b, l, n1, "TS_DEBUG_MTU=1280")
