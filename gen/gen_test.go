@@ -296,39 +296,6 @@ func asVerify(err error, target **VerifyError) bool {
 	return ok
 }
 
-// BenchmarkGenerate100 renders and verifies a 100-node spec.
-func BenchmarkGenerate100(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString(`cluster:
-  name: fleet
-  endpoint: https://10.1.0.10:6443
-  lanSubnets: [10.1.0.0/16]
-  underlayMTU: 1500
-tailnet:
-  auth: {authKey: env:TS_AUTHKEY}
-  mtu: auto
-  routes: {advertise: [pods, services], on: [controlplane]}
-nodes:
-`)
-	for i := 0; i < 100; i++ {
-		role := "worker"
-		if i < 3 {
-			role = "controlplane"
-		}
-		fmt.Fprintf(&sb, "  - {name: n%03d, role: %s, address: 10.1.%d.%d}\n", i, role, i/200, i%200+10)
-	}
-	s, err := spec.Parse("fleet.yaml", []byte(sb.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Generate(s, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // An inline secret (allowed explicitly) is warned about, never echoed.
 func TestInlineSecretWarned(t *testing.T) {
 	src := `cluster:
