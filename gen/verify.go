@@ -148,57 +148,79 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 }
 
 // verify applies each node's patches, exactly as written, to its base,
-// validates the result with machinery in metal mode and lints it.
+// validates the result with machinery in metal mode and lints it. Nodes
+// are independent, so they are verified by one worker per core; what each
+// finds is reported in node order, as a sequential run would.
 func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Output) error {
-	content := map[string][]byte{}
+	content := make(map[string][]byte, len(files))
 	for _, f := range files {
 		content[f.Path] = f.Data
 	}
+	results := make([]nodeResult, len(p.Nodes))
+	forEach(len(p.Nodes), func(i int) {
+		results[i] = verifyNode(p, p.Nodes[i], b, content, opts)
+	})
+
 	var problems []string
-	for _, n := range p.Nodes {
-		name := n.Spec.Name
-		patches := [][]byte{content[NodePatchPath(name)]}
-		if s, ok := content[SecretPatchPath]; ok {
-			patches = append(patches, s)
-		}
-		cfg, err := b.forRole(n.Role)
-		if err == nil {
-			cfg, err = talosconf.Apply(cfg, patches...)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("node %s: %v", name, err))
-			continue
-		}
-		warnings, err := talosconf.Validate(cfg)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("node %s: talos validation: %s", name, oneLine(err)))
-		}
-		for _, w := range warnings {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: talos: %s", name, w))
-		}
-		if opts.Lint == nil {
-			continue
-		}
-		in := LintInput{
-			Mode:          p.Spec.Cluster.Mode,
-			Node:          name,
-			TailnetDomain: p.Spec.Tailnet.Domain,
-			SchematicID:   p.SchematicID,
-			Extensions:    p.Schematic.Extensions(),
-		}
-		for _, f := range opts.Lint(cfg, in) {
-			switch f.Severity {
-			case "error":
-				problems = append(problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-			case "warning":
-				out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-			}
-		}
+	for _, r := range results {
+		problems = append(problems, r.problems...)
+		out.Warnings = append(out.Warnings, r.warnings...)
 	}
 	if len(problems) > 0 {
 		return &VerifyError{Problems: problems}
 	}
 	return nil
+}
+
+// nodeResult is what verifying one node found.
+type nodeResult struct{ problems, warnings []string }
+
+func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte, opts Options) (r nodeResult) {
+	name := n.Spec.Name
+	patches := [][]byte{content[NodePatchPath(name)]}
+	if s, ok := content[SecretPatchPath]; ok {
+		patches = append(patches, s)
+	}
+	cfg, err := b.forRole(n.Role)
+	if err == nil {
+		cfg, err = talosconf.Apply(cfg, patches...)
+	}
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("node %s: %v", name, err))
+		return r
+	}
+	warnings, err := talosconf.Validate(cfg)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("node %s: talos validation: %s", name, oneLine(err)))
+	}
+	for _, w := range warnings {
+		r.warnings = append(r.warnings, fmt.Sprintf("node %s: talos: %s", name, w))
+	}
+	lintNode(p, name, cfg, opts, &r)
+	return r
+}
+
+// lintNode runs the linter over one node's verified config; nodes are
+// verified concurrently, so the linter is called from several goroutines.
+func lintNode(p *plan.Plan, name string, cfg config.Provider, opts Options, r *nodeResult) {
+	if opts.Lint == nil {
+		return
+	}
+	in := LintInput{
+		Mode:          p.Spec.Cluster.Mode,
+		Node:          name,
+		TailnetDomain: p.Spec.Tailnet.Domain,
+		SchematicID:   p.SchematicID,
+		Extensions:    p.Schematic.Extensions(),
+	}
+	for _, f := range opts.Lint(cfg, in) {
+		switch f.Severity {
+		case "error":
+			r.problems = append(r.problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
+		case "warning":
+			r.warnings = append(r.warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
+		}
+	}
 }
 
 func oneLine(err error) string {
