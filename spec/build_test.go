@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func goodParts() (Cluster, Tailnet, []Node) {
@@ -109,5 +111,29 @@ func TestValidate(t *testing.T) {
 	_, err = s.Validate()
 	if err == nil || !strings.Contains(err.Error(), "t.yaml:11: nodes[0].address: 10.0.0.5 is outside") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A spec built in Go saves as the YAML file that parses back to it.
+func TestNewSavesAsYAML(t *testing.T) {
+	c, tn, nodes := goodParts()
+	c.Mode = ModeClusterNetwork
+	c.UnderlayMTU = 1500
+	tn.MTU = MTU{Auto: true}
+	tn.Routes.Advertise = []string{"pods", "10.50.0.0/16"}
+	built, err := New(c, tn, nodes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := yaml.Marshal(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse("tailos.yaml", data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if !reflect.DeepEqual(parsed.Cluster, built.Cluster) || !reflect.DeepEqual(parsed.Tailnet, built.Tailnet) || !reflect.DeepEqual(parsed.Nodes, built.Nodes) {
+		t.Errorf("saved and parsed back, the spec differs:\n%s", data)
 	}
 }
