@@ -33,6 +33,10 @@ type LintInput struct {
 	// Schematic is the ID the install image carries, and its extensions.
 	SchematicID string
 	Extensions  []string
+	// TailosInstaller is the install image when it is the imager's build
+	// with the tailos-built extension on top of the schematic's installer
+	// (tailnet.extension.source: tailos), else "".
+	TailosInstaller string
 }
 
 // LintFunc lints one node's patched config (the `check` rule set).

@@ -213,6 +213,9 @@ func lintNode(p *plan.Plan, name string, cfg config.Provider, opts Options, r *n
 		SchematicID:   p.SchematicID,
 		Extensions:    p.Schematic.Extensions(),
 	}
+	if p.Spec.TailosExtension() {
+		in.TailosInstaller = p.Spec.Tailnet.Extension.Installer
+	}
 	for _, f := range opts.Lint(cfg, in) {
 		switch f.Severity {
 		case "error":
