@@ -77,6 +77,10 @@ func BenchmarkGenerate100(b *testing.B) { benchGenerate(b, 100, false) }
 // verify every node against machinery, and write the set to a new directory.
 func BenchmarkGenerate1000(b *testing.B) { benchGenerate(b, 1000, true) }
 
+// BenchmarkGenerate1000InMemory is BenchmarkGenerate1000 without the
+// write: what gen adds to the floor besides creating a thousand files.
+func BenchmarkGenerate1000InMemory(b *testing.B) { benchGenerate(b, 1000, false) }
+
 // BenchmarkFloorApplyValidate1000 is the floor BenchmarkGenerate1000 is
 // measured against: machinery alone, sequentially, generating the base
 // configs once and applying and validating the same 1,000 node patches
