@@ -67,7 +67,7 @@ func TestConsumerModule(t *testing.T) {
 			build.Dir = dir
 			build.Env = append(os.Environ(),
 				"GOFLAGS=-mod=mod", "GOPROXY="+tc.goproxy, "GOSUMDB=off",
-				"GOWORK=off", "GOTOOLCHAIN=local", "GOENV=off")
+				"GOWORK=off", "GOTOOLCHAIN=local", "GOMODCACHE="+modCache)
 			if out, err := build.CombinedOutput(); err != nil {
 				t.Fatalf("go build in the consumer module: %v\n%s\ngo.mod:\n%s", err, out, gomod)
 			}
