@@ -121,8 +121,8 @@ func (b *bases) shapeFromUser(s *spec.Spec, target talosconf.Shape, cfgs []confi
 		break
 	}
 	if stated, err := s.Shape(); err == nil && createdWithStated(s) && stated.Name() != b.shape.Name {
-		b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
-			s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
+		b.warnings = append(b.warnings, fmt.Sprintf("%s: %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
+			s.Where("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
 	}
 }
 

@@ -1,5 +1,7 @@
 package spec
 
+import "strings"
+
 // A Go program builds a spec as a literal and then does what Parse does
 // after decoding: New in one call, or WithDefaults and Validate in steps.
 // A spec built in Go has no file: its errors and warnings name the field
@@ -36,4 +38,10 @@ func (s *Spec) Validate() (warnings []string, err error) {
 	s.warnings = nil
 	err = s.validate()
 	return s.Warnings(), err
+}
+
+// Where locates the value at path for a message about it: "file:line:
+// field" for a parsed spec, the field alone for one built in Go.
+func (s *Spec) Where(path ...any) string {
+	return strings.TrimSuffix(s.errAt("", path...).Error(), ": ")
 }

@@ -137,3 +137,30 @@ func TestNewSavesAsYAML(t *testing.T) {
 		t.Errorf("saved and parsed back, the spec differs:\n%s", data)
 	}
 }
+
+// Where names file:line and field for a parsed spec, the field alone for
+// one built in Go.
+func TestWhere(t *testing.T) {
+	parsed, err := Parse("t.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, tn, nodes := goodParts()
+	built, err := New(c, tn, nodes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		s    *Spec
+		path []any
+		want string
+	}{
+		{parsed, []any{"nodes", 0, "address"}, "t.yaml:11: nodes[0].address"},
+		{parsed, []any{"cluster", "createdWith"}, "t.yaml:1: cluster.createdWith"},
+		{built, []any{"nodes", 0, "address"}, "nodes[0].address"},
+	} {
+		if got := tc.s.Where(tc.path...); got != tc.want {
+			t.Errorf("Where(%v) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
