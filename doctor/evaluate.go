@@ -8,6 +8,8 @@ import (
 
 	machineapi "github.com/siderolabs/talos/pkg/machinery/api/machine"
 
+	"github.com/tailos/tailos/facts/tailnetip"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosapi"
@@ -29,19 +31,9 @@ const (
 	IDConfig      = "config.lint"
 )
 
-// tailnetCGNAT and tailnetULA are the ranges Tailscale (and Headscale's
-// defaults) give devices.
-var (
-	tailnetCGNAT = netip.MustParsePrefix("100.64.0.0/10")
-	tailnetULA   = netip.MustParsePrefix("fd7a:115c:a1e0::/48")
-	quad100      = netip.MustParseAddr("100.100.100.100")
-)
-
-// IsTailnetAddr reports whether a is in the tailnet's address ranges.
-func IsTailnetAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return tailnetCGNAT.Contains(a) || tailnetULA.Contains(a)
-}
+// IsTailnetAddr reports whether a is in the tailnet's address ranges
+// (Tailscale's, and Headscale's defaults).
+func IsTailnetAddr(a netip.Addr) bool { return tailnetip.Contains(a) }
 
 // model builds the lint model of the live config (nil when unreadable).
 func model(ev *Evidence, exp Expect) *rules.Config {
@@ -52,7 +44,7 @@ func model(ev *Evidence, exp Expect) *rules.Config {
 	if ev.Schematic != nil && hasTailscale(ev) {
 		// The node booted this schematic and runs the extension, so the
 		// schematic carries it.
-		schematics[ev.Schematic.SchematicID] = []string{"siderolabs/tailscale"}
+		schematics[ev.Schematic.SchematicID] = []string{tailscaleext.Name}
 	}
 	return lint.BuildModel(ev.Config, lint.Options{Mode: exp.Mode, Node: ev.Node, Schematics: schematics, TalosVersion: ev.TalosVersion})
 }
@@ -108,7 +100,7 @@ func hasTailscale(ev *Evidence) bool {
 
 func tailscaleExt(ev *Evidence) (string, bool) {
 	for _, e := range ev.Extensions {
-		if e.Metadata.Name == "tailscale" || strings.Contains(e.Image, "tailscale") {
+		if e.Metadata.Name == tailscaleext.ServiceName || strings.Contains(e.Image, "tailscale") {
 			return e.Metadata.Version, true
 		}
 	}
@@ -156,7 +148,7 @@ func checkUpgradeSafe(ev *Evidence, m *rules.Config) Check {
 		return Check{ID: IDUpgradeSafe, Status: Fail, Message: "install image " + in.Image + " is not an Image Factory installer: an upgrade to it drops Tailscale", Remedy: fix}
 	case in.SchematicID == running && hasTailscale(ev):
 		return Check{ID: IDUpgradeSafe, Status: OK, Message: "install image uses the running schematic " + short(running) + ", which carries the extension"}
-	case in.SchematicKnown && slices.Contains(in.Extensions, "siderolabs/tailscale"):
+	case in.SchematicKnown && slices.Contains(in.Extensions, tailscaleext.Name):
 		return Check{ID: IDUpgradeSafe, Status: OK, Message: "install image schematic " + short(in.SchematicID) + " carries siderolabs/tailscale"}
 	case in.SchematicKnown:
 		return Check{ID: IDUpgradeSafe, Status: Fail, Message: "install image schematic " + short(in.SchematicID) + " does not carry siderolabs/tailscale: the next upgrade drops it", Remedy: fix}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/rules"
 )
@@ -181,9 +182,10 @@ func checkResolver(ev *Evidence) Check {
 	if len(ev.Resolvers) == 0 {
 		return Check{ID: IDResolver, Status: Warn, Message: "the node has no resolvers"}
 	}
-	if ev.Resolvers[0] == quad100 {
-		return Check{ID: IDResolver, Status: Fail, Message: "the first resolver is 100.100.100.100 (MagicDNS): cluster.local and LAN names break when tailscaled is down",
-			Remedy: "add --accept-dns=false to TS_EXTRA_ARGS and remove 100.100.100.100 from machine.network.nameservers"}
+	if tailnetip.IsResolver(ev.Resolvers[0]) {
+		first := ev.Resolvers[0].String()
+		return Check{ID: IDResolver, Status: Fail, Message: "the first resolver is " + first + " (MagicDNS): cluster.local and LAN names break when tailscaled is down",
+			Remedy: "add --accept-dns=false to TS_EXTRA_ARGS and remove " + first + " from machine.network.nameservers"}
 	}
 	return Check{ID: IDResolver, Status: OK, Message: "first resolver " + ev.Resolvers[0].String()}
 }
@@ -203,7 +205,7 @@ func checkKubeSpan(ev *Evidence, mode rules.Mode) (Check, bool) {
 	}
 	if len(bad) > 0 {
 		return Check{ID: IDKubeSpan, Status: Fail, Message: "KubeSpan peers use tailnet endpoints (tunnel in tunnel): " + strings.Join(bad, "; "),
-			Remedy: `filter them: machine.network.kubespan.filters.endpoints: ["0.0.0.0/0", "!100.64.0.0/10", "::/0", "!fd7a:115c:a1e0::/48"]`}, true
+			Remedy: "filter them: machine.network.kubespan.filters.endpoints: " + yamlList(tailnetip.EndpointFilters())}, true
 	}
 	return Check{ID: IDKubeSpan, Status: OK, Message: fmt.Sprintf("%d KubeSpan peer(s), none through the tailnet", len(ev.KubeSpanPeers))}, true
 }
@@ -238,4 +240,13 @@ func checkConfig(ev *Evidence, m *rules.Config) []Check {
 		return []Check{{ID: IDConfig, Status: OK, Message: fmt.Sprintf("the live config passes the check catalogue (%s mode)", m.Mode)}}
 	}
 	return out
+}
+
+// yamlList writes a flow sequence of quoted strings: ["a", "b"].
+func yamlList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }

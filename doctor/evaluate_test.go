@@ -187,8 +187,11 @@ func TestEvaluateFaults(t *testing.T) {
 			ev.EtcdPeerURLs = []string{"https://192.168.1.11:2380", "https://100.64.0.2:2380"}
 		}, id: IDEtcd, status: Fail, says: "100.64.0.2"},
 		{name: "quad-100 first", mutate: func(ev *Evidence, _ *Expect) {
-			ev.Resolvers = []netip.Addr{quad100, netip.MustParseAddr("192.168.1.1")}
+			ev.Resolvers = []netip.Addr{netip.MustParseAddr("100.100.100.100"), netip.MustParseAddr("192.168.1.1")}
 		}, id: IDResolver, status: Fail, says: "100.100.100.100"},
+		{name: "quad-100's IPv6 twin first", mutate: func(ev *Evidence, _ *Expect) {
+			ev.Resolvers = []netip.Addr{netip.MustParseAddr("fd7a:115c:a1e0::53"), netip.MustParseAddr("192.168.1.1")}
+		}, id: IDResolver, status: Fail, says: "fd7a:115c:a1e0::53"},
 		{name: "kubespan through the tailnet", mutate: func(ev *Evidence, _ *Expect) {
 			ev.KubeSpanPeers = []kubespan.PeerStatusSpec{{Label: "cp-2", Endpoint: netip.MustParseAddrPort("100.64.0.2:51820")}}
 		}, id: IDKubeSpan, status: Fail, says: "cp-2 via 100.64.0.2:51820"},

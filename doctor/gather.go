@@ -15,11 +15,12 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/resources/runtime"
 	"github.com/siderolabs/talos/pkg/machinery/resources/v1alpha1"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/talosapi"
 )
 
 // ServiceID is the Talos service the Tailscale extension runs as.
-const ServiceID = "ext-tailscale"
+const ServiceID = tailscaleext.ServiceID
 
 // TailscaleLink is the interface tailscaled creates.
 const TailscaleLink = "tailscale0"

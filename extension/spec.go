@@ -11,6 +11,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/yamlprune"
 )
 
@@ -18,12 +19,12 @@ import (
 // /usr/local/etc/containers/*.yaml and a service's root is
 // /usr/local/lib/containers/<name>.
 const (
-	ServiceName   = "tailscale"
+	ServiceName   = tailscaleext.ServiceName
 	ManifestPath  = "manifest.yaml"
 	SpecDir       = "rootfs/usr/local/etc/containers"
 	ContainersDir = "rootfs/usr/local/lib/containers"
 	// BinDir is where the binaries live inside the service's container root.
-	BinDir = "/usr/local/bin"
+	BinDir = tailscaleext.BinDir
 )
 
 // SpecPath is the service spec's path inside the image.
@@ -67,35 +68,46 @@ func NewManifest(o ManifestOptions) extensions.Manifest {
 // then runs the TCP MSS clamp beside it (a service has one entrypoint, so
 // the clamp cannot be a second process Talos starts).
 func NewSpec() *services.Spec {
-	bind := func(path string, opts ...string) specs.Mount {
-		return specs.Mount{Source: path, Destination: path, Type: "bind", Options: opts}
+	env := []string{"PATH=/sbin:" + BinDir}
+	for _, e := range tailscaleext.Environment() {
+		env = append(env, e.Entry())
+	}
+	env = append(env, "TS_DEBUG_FIREWALL_MODE=nftables")
+	var mounts []specs.Mount
+	for _, m := range tailscaleext.Mounts() {
+		mode := "rw"
+		if m.ReadOnly {
+			mode = "ro"
+		}
+		mounts = append(mounts, specs.Mount{Source: m.Path, Destination: m.Path, Type: "bind", Options: []string{m.Type, mode}})
+	}
+	var network []nethelpers.Status
+	for _, n := range tailscaleext.DependsOnNetwork() {
+		s, err := nethelpers.StatusString(n)
+		if err != nil {
+			panic("extension: tailscaleext names an unknown network status: " + n)
+		}
+		network = append(network, s)
+	}
+	restart, err := services.RestartKindString(tailscaleext.Restart)
+	if err != nil {
+		panic("extension: tailscaleext names an unknown restart policy: " + tailscaleext.Restart)
 	}
 	return &services.Spec{
 		Name: ServiceName,
 		Container: services.Container{
-			Entrypoint: BinDir + "/" + ClampBinary,
-			Args:       []string{BinDir + "/containerboot"},
-			Environment: []string{
-				"PATH=/sbin:" + BinDir,
-				"TS_SOCKET=/var/run/tailscale/tailscaled.sock",
-				"TS_STATE_DIR=/var/lib/tailscale",
-				"TS_USERSPACE=false",
-				"TS_DEBUG_FIREWALL_MODE=nftables",
-			},
-			Mounts: []specs.Mount{
-				bind("/dev/net/tun", "bind", "rw"),       // tailscaled creates tailscale0
-				bind("/var/run/tailscale", "bind", "rw"), // LocalAPI socket
-				bind("/var/lib/tailscale", "bind", "rw"), // node key and login state: must survive reboots
-				bind("/etc/ssl/certs", "rbind", "ro"),    // control plane TLS roots
-			},
-			Security: services.Security{WriteableSysfs: true},
+			Entrypoint:  BinDir + "/" + ClampBinary,
+			Args:        []string{tailscaleext.Containerboot},
+			Environment: env,
+			Mounts:      mounts,
+			Security:    services.Security{WriteableSysfs: true},
 		},
 		Depends: []services.Dependency{
-			{Service: "cri"},
-			{Network: []nethelpers.Status{nethelpers.StatusAddresses, nethelpers.StatusConnectivity, nethelpers.StatusEtcFiles}},
-			{Configuration: true},
+			{Service: tailscaleext.DependsOnService},
+			{Network: network},
+			{Configuration: tailscaleext.DependsOnConfiguration},
 		},
-		Restart: services.RestartAlways,
+		Restart: restart,
 	}
 }
 

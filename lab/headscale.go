@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/secret"
 )
 
@@ -62,8 +63,8 @@ grpc_listen_addr: 127.0.0.1:50443
 noise:
   private_key_path: %[3]s
 prefixes:
-  v4: 100.64.0.0/10
-  v6: fd7a:115c:a1e0::/48
+  v4: %[10]s
+  v6: %[11]s
   allocation: sequential
 derp:
   server:
@@ -103,7 +104,8 @@ logtail:
   enabled: false
 tls_cert_path: %[8]s
 tls_key_path: %[9]s
-`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"), p("tls.crt"), p("tls.key"))
+`, addr, headscalePort, p("noise_private.key"), p("derp_server_private.key"), p("db.sqlite"), p("policy.hujson"), p("headscale.sock"), p("tls.crt"), p("tls.key"),
+		tailnetip.IPv4, tailnetip.IPv6)
 }
 
 // Start writes the configuration and policy and starts `headscale serve`
@@ -298,22 +300,12 @@ func (h *Headscale) CLI(ctx context.Context, args ...string) ([]byte, error) {
 func redactArgs(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if strings.HasPrefix(a, "hskey-") || (len(a) >= 32 && !strings.Contains(a, "/")) {
-			a = MaskSecret(a)
+		if secret.Kind(a) != "" || (len(a) >= 32 && !strings.Contains(a, "/")) {
+			a = secret.Redact(a)
 		}
 		out[i] = a
 	}
 	return strings.Join(out, " ")
-}
-
-// MaskSecret is what the lab shows of a key: its type prefix
-// (secret.Kind, e.g. hskey-auth-…) or, for Headscale v0.27's prefix-less
-// keys, nothing but "…".
-func MaskSecret(s string) string {
-	if k := secret.Kind(s); k != "" {
-		return k
-	}
-	return "…"
 }
 
 // HSUser is a Headscale user.

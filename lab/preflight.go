@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lab/talosnode"
 )
 
@@ -18,7 +19,7 @@ func Preflight(rt Runtime) error {
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root (network namespaces, mounts, TUN devices): run it with sudo")
 	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
+	if _, err := os.Stat(tailscaleext.TUN); err != nil {
 		missing = append(missing, "/dev/net/tun (the tun kernel module)")
 	}
 	if rt == RuntimeTalos || rt == "" {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,13 +136,9 @@ func LogTail(path string, lines int) string {
 	return MaskLog(strings.Join(ls, "\n"))
 }
 
-var keyRe = regexp.MustCompile(`(hskey-[a-z]+-|tskey-[a-z]+-)?[0-9a-f]{40,}`)
-
-// MaskLog hides credentials in log text: secret.Mask, after Headscale
-// v0.27's keys, bare hex that no prefix announces, are cut.
-func MaskLog(s string) string {
-	return secret.Mask(keyRe.ReplaceAllStringFunc(s, MaskSecret))
-}
+// MaskLog hides credentials in log text (secret.MaskLog: Headscale v0.27's
+// keys are bare hex that no prefix announces).
+func MaskLog(s string) string { return secret.MaskLog(s) }
 
 // Status collects every node's view and Headscale's.
 func (l *Lab) Status(ctx context.Context) (*Status, error) {

@@ -26,6 +26,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/constants"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/plan"
 )
@@ -175,7 +176,7 @@ func (l *Lab) NodePatch(n *Node, authKey, caPEM string) ([]byte, error) {
 	docs := make([]config.Document, 0, len(n.Plan.Documents))
 	found := false
 	for _, d := range n.Plan.Documents {
-		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == "tailscale" {
+		if esc, ok := d.(*extensions.ServiceConfigV1Alpha1); ok && esc.ServiceName == tailscaleext.ServiceName {
 			found = true
 			c := esc.DeepCopy()
 			env := rewriteEnv(c.ServiceEnvironment, authKey, l.Headscale.URL)
@@ -202,7 +203,7 @@ func (l *Lab) LabPatch() ([]byte, error) {
 		return nil, err
 	}
 	esc := extensions.NewServicesConfigV1Alpha1()
-	esc.ServiceName = "tailscale"
+	esc.ServiceName = tailscaleext.ServiceName
 	esc.ServiceEnvironment = append(slices.Clone(LabEnv), l.opts.ExtraEnv...)
 	esc.ServiceConfigFiles = []extensions.ConfigFile{{ConfigFileContent: string(ca), ConfigFileMountPath: labCAConfigPath}}
 	return plan.EncodeDocuments("", []config.Document{esc})

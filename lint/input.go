@@ -11,6 +11,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 )
@@ -147,7 +148,7 @@ func dropUnknownKinds(data []byte) ([]byte, []string) {
 func tailscaleDocs(docs []*yaml.Node) int {
 	n := 0
 	for _, d := range docs {
-		if value(d, "kind") == "ExtensionServiceConfig" && value(d, "name") == "tailscale" {
+		if value(d, "kind") == "ExtensionServiceConfig" && value(d, "name") == tailscaleext.ServiceName {
 			n++
 		}
 	}

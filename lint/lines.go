@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/rules"
 )
 
@@ -250,8 +251,8 @@ func (x *Index) envLine(key string) int {
 // escLine is the line of the tailscale ExtensionServiceConfig (or of a
 // talhelper extensionServices entry named tailscale).
 func (x *Index) escLine() int {
-	return x.firstLine("tailscale", func(n *yaml.Node) int {
-		if k, v := pair(n, "name"); k != nil && v.Value == "tailscale" && (value(n, "kind") == "ExtensionServiceConfig" || child(n, "environment") != nil) {
+	return x.firstLine(tailscaleext.ServiceName, func(n *yaml.Node) int {
+		if k, v := pair(n, "name"); k != nil && v.Value == tailscaleext.ServiceName && (value(n, "kind") == "ExtensionServiceConfig" || child(n, "environment") != nil) {
 			return n.Line
 		}
 		return 0

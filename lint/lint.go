@@ -31,7 +31,7 @@ type Options struct {
 	Schematics map[string][]string
 	// Installers maps install images that are not Image Factory
 	// installers (an imager build) to the extensions they carry;
-	// rules.TailosExtension names the tailos-built one.
+	// tailscaleext.TailosName names the tailos-built one.
 	Installers map[string][]string
 	// LookupSchematic, when set, is asked about IDs not in Schematics
 	// (e.g. tailos's local schematic store).

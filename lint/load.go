@@ -21,6 +21,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
@@ -393,7 +394,7 @@ func wholeFast(file string, data []byte) (Unit, bool) {
 	}
 	n := 0
 	for _, e := range cfg.ExtensionServiceConfigs() {
-		if e.Name() == "tailscale" {
+		if e.Name() == tailscaleext.ServiceName {
 			n++
 		}
 	}

@@ -3,34 +3,17 @@ package lint
 import (
 	"bytes"
 	"net/netip"
-	"regexp"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
 	talosconfig "github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/nethelpers"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
-
-// factoryInstaller matches Image Factory installer references:
-// <host>/installer[-secureboot]/<id>:<tag> and <host>/<platform>-installer[-secureboot]/<id>:<tag>
-// (siderolabs/image-factory v0.8.4 internal/frontend/http/registry.go getRequestedImage).
-var factoryInstaller = regexp.MustCompile(`^[^/]+(?:/[^/]+)*?/(?:installer|[a-z0-9-]+-installer)(?:-secureboot)?/([0-9a-f]{64})(?:[:@].*)?$`)
-
-// imageTag is an installer's Talos version tag.
-var imageTag = regexp.MustCompile(`:(v\d+\.\d+\.\d+)(?:@.*)?$`)
-
-// SchematicID returns the schematic ID of an Image Factory installer
-// reference, or "" when ref is not one.
-func SchematicID(ref string) string {
-	m := factoryInstaller.FindStringSubmatch(ref)
-	if m == nil {
-		return ""
-	}
-	return m[1]
-}
 
 // BuildModel builds the view rules see of cfg. It never fails: parts
 // machinery cannot provide (a patch without a v1alpha1 document) stay empty.
@@ -89,7 +72,7 @@ func guard(f func()) {
 
 func tailscaleModel(cfg config.Provider, c *rules.Config) {
 	for _, e := range cfg.ExtensionServiceConfigs() {
-		if e.Name() != "tailscale" {
+		if e.Name() != tailscaleext.ServiceName {
 			continue
 		}
 		if c.Tailscale == nil {
@@ -126,18 +109,20 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 		in.Unresolved = true
 		return
 	}
-	if in.FromInput {
-		if m := imageTag.FindStringSubmatch(in.Image); m != nil {
-			c.TalosVersion = m[1]
-		}
-	}
 	if !in.FromInput {
 		return
 	}
-	in.SchematicID = SchematicID(in.Image)
+	// The one parser schematic verify and upgrade use too; a reference
+	// that does not parse is no factory installer.
+	if ref, err := imagefactory.ParseInstallerImage(in.Image); err == nil {
+		if v := ref.TalosVersion(); v != "" {
+			c.TalosVersion = v
+		}
+		in.SchematicID = ref.SchematicID
+	}
 	in.Factory = in.SchematicID != ""
 	switch {
-	case in.SchematicID == rules.EmptySchematicID:
+	case in.SchematicID == imagefactory.EmptySchematicID:
 		in.SchematicKnown = true
 	case !in.Factory:
 		if exts, ok := opts.Installers[in.Image]; ok {
@@ -146,7 +131,7 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 	case in.Factory:
 		if exts, ok := opts.Schematics[in.SchematicID]; ok {
 			in.SchematicKnown, in.Extensions = true, exts
-		} else if exts, ok := WellKnownSchematics()[in.SchematicID]; ok {
+		} else if exts, ok := imagefactory.LookupWellKnown(in.SchematicID); ok {
 			in.SchematicKnown, in.Extensions = true, exts
 		} else if opts.LookupSchematic != nil {
 			in.Extensions, in.SchematicKnown = opts.LookupSchematic(in.SchematicID)

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/yamlerr"
 	"github.com/tailos/tailos/rules"
 )
 
@@ -89,18 +90,17 @@ func LoadSettings(path string) (Settings, error) {
 	}
 	s, err := parseSettings(data)
 	if err != nil {
-		return Settings{}, fmt.Errorf("%s:%w", path, err)
+		var ye *yamlerr.Error
+		if errors.As(err, &ye) {
+			located := *ye
+			located.File = path
+			return Settings{}, &located
+		}
+		return Settings{}, fmt.Errorf("%s: %w", path, err)
 	}
 	s.File = path
 	return s, nil
 }
-
-type lineError struct {
-	line int
-	msg  string
-}
-
-func (e *lineError) Error() string { return fmt.Sprintf("%d: %s", e.line, e.msg) }
 
 func parseSettings(data []byte) (Settings, error) {
 	var s Settings
@@ -109,14 +109,14 @@ func parseSettings(data []byte) (Settings, error) {
 		if errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "" {
 			return s, nil
 		}
-		return s, &lineError{1, "not YAML: " + err.Error()}
+		return s, &yamlerr.Error{Line: 1, Msg: "not YAML: " + err.Error()}
 	}
 	if len(doc.Content) == 0 {
 		return s, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return s, &lineError{root.Line, "want a mapping of settings"}
+		return s, &yamlerr.Error{Line: root.Line, Msg: "want a mapping of settings"}
 	}
 	section := root
 	if child(root, "check") == nil && (child(root, "cluster") != nil || child(root, "tailnet") != nil) {
@@ -125,7 +125,7 @@ func parseSettings(data []byte) (Settings, error) {
 	if c := child(root, "check"); c != nil {
 		section = c
 		if section.Kind != yaml.MappingNode {
-			return s, &lineError{section.Line, "check: want a mapping (disable, enable, severity)"}
+			return s, &yamlerr.Error{Line: section.Line, Msg: "check: want a mapping (disable, enable, severity)"}
 		}
 	}
 	for i := 0; i+1 < len(section.Content); i += 2 {
@@ -143,25 +143,25 @@ func parseSettings(data []byte) (Settings, error) {
 			}
 		case "severity":
 			if v.Kind != yaml.MappingNode {
-				return s, &lineError{v.Line, "severity: want a mapping of rule ID to error, warning or info"}
+				return s, &yamlerr.Error{Line: v.Line, Msg: "severity: want a mapping of rule ID to error, warning or info"}
 			}
 			s.Severity = map[string]rules.Severity{}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				r, ok := rules.Lookup(v.Content[j].Value)
 				if !ok {
-					return s, &lineError{v.Content[j].Line, fmt.Sprintf("severity: no rule %q", v.Content[j].Value)}
+					return s, &yamlerr.Error{Line: v.Content[j].Line, Msg: fmt.Sprintf("severity: no rule %q", v.Content[j].Value)}
 				}
 				sev, err := ParseSeverity(v.Content[j+1].Value)
 				if err != nil {
-					return s, &lineError{v.Content[j+1].Line, "severity." + r.ID + ": " + err.Error()}
+					return s, &yamlerr.Error{Line: v.Content[j+1].Line, Msg: "severity." + r.ID + ": " + err.Error()}
 				}
 				s.Severity[r.ID] = sev
 			}
 		default:
 			if section == root {
-				return s, &lineError{k.Line, fmt.Sprintf("unknown key %q (want disable, enable, severity, or a check: section)", k.Value)}
+				return s, &yamlerr.Error{Line: k.Line, Msg: fmt.Sprintf("unknown key %q (want disable, enable, severity, or a check: section)", k.Value)}
 			}
-			return s, &lineError{k.Line, fmt.Sprintf("check.%s: unknown key (want disable, enable, severity)", k.Value)}
+			return s, &yamlerr.Error{Line: k.Line, Msg: fmt.Sprintf("check.%s: unknown key (want disable, enable, severity)", k.Value)}
 		}
 	}
 	return s, nil
@@ -175,13 +175,13 @@ func ruleSeq(key string, v *yaml.Node) ([]string, error) {
 	case yaml.ScalarNode:
 		items = []*yaml.Node{v}
 	default:
-		return nil, &lineError{v.Line, key + ": want a list of rule IDs"}
+		return nil, &yamlerr.Error{Line: v.Line, Msg: key + ": want a list of rule IDs"}
 	}
 	var out []string
 	for _, it := range items {
 		ids, err := ParseRuleList(it.Value)
 		if err != nil {
-			return nil, &lineError{it.Line, key + ": " + err.Error()}
+			return nil, &yamlerr.Error{Line: it.Line, Msg: key + ": " + err.Error()}
 		}
 		out = append(out, ids...)
 	}

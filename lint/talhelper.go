@@ -12,6 +12,8 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
@@ -120,7 +122,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 		var skipped []string
 		srcs := []Source{{File: file, Data: data}}
 		for _, svc := range append(append([]talService{}, group.ExtensionServices...), n.ExtensionServices...) {
-			if svc.Name == "tailscale" {
+			if svc.Name == tailscaleext.ServiceName {
 				facts.TailscaleDocs++
 			}
 		}
@@ -171,7 +173,7 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 
 // talosVersion keeps a literal version (not an envsubst placeholder).
 func talosVersion(v string) string {
-	if imageTag.MatchString(":" + v) {
+	if imagefactory.IsTalosRelease(v) {
 		return v
 	}
 	return ""
@@ -336,11 +338,11 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 	schematics := map[string][]string{}
 	registry := strings.TrimSuffix(tc.ImageFactory.RegistryURL, "/")
 	if registry == "" {
-		registry = "factory.talos.dev"
+		registry = imagefactory.DefaultHost
 	}
-	installer := "installer"
-	if n.MachineSpec.Secureboot {
-		installer = "installer-secureboot"
+	// talhelper writes the legacy (platform-less) installer name.
+	installer := func(id string) string {
+		return imagefactory.InstallerImage(registry, "", id, version, n.MachineSpec.Secureboot)
 	}
 	image := ""
 	sch := &n.Schematic
@@ -368,10 +370,10 @@ func talNodePatch(tc talconfig, group talGroup, n talNode, version string) ([]by
 			return nil, nil, err
 		}
 		schematics[id] = s.Extensions()
-		image = registry + "/" + installer + "/" + id + ":" + version
+		image = installer(id)
 	default:
 		// talhelper's default installer is the empty schematic's.
-		image = registry + "/" + installer + "/" + rules.EmptySchematicID + ":" + version
+		image = installer(imagefactory.EmptySchematicID)
 	}
 	machineCfg["install"] = map[string]any{"image": image}
 

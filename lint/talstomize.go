@@ -10,6 +10,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
 )
@@ -134,7 +135,7 @@ func (l *Loader) talstomize(file string, data []byte, root *yaml.Node) ([]Unit, 
 			if tag == "" {
 				tag = standInVersion
 			}
-			pn.Image = "factory.talos.dev/metal-installer/" + id + ":" + tag
+			pn.Image = imagefactory.InstallerImage(imagefactory.DefaultHost, "metal", id, tag, false)
 		}
 		if instNode != nil {
 			pn.Lines["machine.install.image"] = instNode.Line

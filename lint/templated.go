@@ -2,17 +2,14 @@ package lint
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/yamlerr"
 	"github.com/tailos/tailos/rules"
 )
-
-// errLine finds the input lines a machinery decoding error names.
-var errLine = regexp.MustCompile(`line (\d+):`)
 
 // dropTemplated removes the fields whose value is an unresolved template
 // reference (endpoint: https://${CLUSTER_ENDPOINT}:6443, mtu: ${mtu}) that
@@ -29,10 +26,8 @@ func dropTemplated(data []byte, decodeErr error) ([]byte, []string) {
 		return nil, nil
 	}
 	lines := map[int]bool{}
-	for _, m := range errLine.FindAllStringSubmatch(decodeErr.Error(), -1) {
-		if n, err := strconv.Atoi(m[1]); err == nil {
-			lines[n] = true
-		}
+	for _, n := range yamlerr.Lines(decodeErr.Error()) {
+		lines[n] = true
 	}
 	drop := func(all bool) []string {
 		var dropped []string

@@ -15,6 +15,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -49,7 +50,7 @@ type topfNode struct {
 
 // topf's defaults (internal/topf/node.go, internal/topf/topf.go).
 const (
-	topfFactory  = "factory.talos.dev"
+	topfFactory  = imagefactory.DefaultHost
 	topfPlatform = "metal"
 )
 
@@ -126,14 +127,10 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 			pn.Schematics[id] = exts
 		}
 		if sch == "" {
-			sch = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" // topf's default: the empty schematic
-		}
-		installer := cmp.Or(n.Platform, tc.Platform, topfPlatform) + "-installer"
-		if n.SecureBoot || tc.SecureBoot {
-			installer += "-secureboot"
+			sch = imagefactory.EmptySchematicID // topf's default: the empty schematic
 		}
 		tag := cmp.Or(talosVer, standInVersion)
-		pn.Image = cmp.Or(n.Factory, tc.Factory, topfFactory) + "/" + installer + "/" + sch + ":" + tag
+		pn.Image = imagefactory.InstallerImage(cmp.Or(n.Factory, tc.Factory, topfFactory), cmp.Or(n.Platform, tc.Platform, topfPlatform), sch, tag, n.SecureBoot || tc.SecureBoot)
 		pn.Lines["machine.install.image"] = cmp.Or(schLine, nodeLine(nodeYAML))
 		pn.Lines["machine"], pn.Lines["cluster"] = nodeLine(nodeYAML), nodeLine(nodeYAML)
 		for _, folder := range []string{"all", n.Role, filepath.Join("node", n.Host)} {

@@ -4,6 +4,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/spec"
 )
 
@@ -44,7 +45,7 @@ func (a Auth) EnvEntry(value string) string { return "TS_AUTHKEY=" + value }
 // placeholder never reaches the node.
 func (a Auth) SecretDocument(secret string) config.Document {
 	esc := extensions.NewServicesConfigV1Alpha1()
-	esc.ServiceName = "tailscale"
+	esc.ServiceName = tailscaleext.ServiceName
 	esc.ServiceEnvironment = []string{a.EnvEntry(a.Value(secret))}
 	return esc
 }

@@ -15,13 +15,15 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 
+	"github.com/tailos/tailos/facts/tailnetip"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
 // KubeSpanEndpointFilters advertise every address but the tailnet's, so
 // KubeSpan never tunnels WireGuard through tailscale0.
-var KubeSpanEndpointFilters = []string{"0.0.0.0/0", "!100.64.0.0/10", "::/0", "!fd7a:115c:a1e0::/48"}
+var KubeSpanEndpointFilters = tailnetip.EndpointFilters()
 
 type docInput struct {
 	s            *spec.Spec
@@ -37,7 +39,7 @@ type docInput struct {
 // field names and nesting are Talos's own.
 func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 	esc := extensions.NewServicesConfigV1Alpha1()
-	esc.ServiceName = "tailscale"
+	esc.ServiceName = tailscaleext.ServiceName
 	esc.ServiceEnvironment = in.env
 	docs := []config.Document{esc}
 

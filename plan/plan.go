@@ -7,6 +7,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/mtu"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/spec"
@@ -116,12 +117,12 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 // the tailos-built extension the schematic leaves siderolabs/tailscale out:
 // its installer is the imager's base, which adds the tailos image.
 func Schematic(s *spec.Spec) *schematic.Schematic {
-	exts := []string{schematic.TailscaleExtension}
+	exts := []string{tailscaleext.Name}
 	if s.TailosExtension() {
 		exts = nil
 	}
 	for _, e := range s.Cluster.Extensions {
-		if e != schematic.TailscaleExtension {
+		if e != tailscaleext.Name {
 			exts = append(exts, e)
 		}
 	}

@@ -17,12 +17,13 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/talosconf"
 )
 
 // ServiceName is the ExtensionServiceConfig tailos owns on a node.
-const ServiceName = "tailscale"
+const ServiceName = tailscaleext.ServiceName
 
 // Desired is the config a node should run: live with tailos's share put in.
 // The tailscale ExtensionServiceConfig is replaced as a whole (Talos appends

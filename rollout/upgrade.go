@@ -12,6 +12,8 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/resources/runtime"
 
 	"github.com/tailos/tailos/doctor"
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/secret"
@@ -76,7 +78,7 @@ type Step struct {
 }
 
 // ErrUnsafeInstaller is returned when an installer would drop Tailscale.
-var ErrUnsafeInstaller = errors.New("refused: the installer would drop " + schematic.TailscaleExtension)
+var ErrUnsafeInstaller = errors.New("refused: the installer would drop " + tailscaleext.Name)
 
 // ReadFacts reads a node's version, architecture, platform, running
 // schematic and extensions.
@@ -169,14 +171,9 @@ func PlanStep(ctx context.Context, req UpgradeRequest, n *spec.Node, f Facts) (S
 	return st, nil
 }
 
-// schematicName is an extension's name as schematics list it: official
-// extensions' manifests say "tailscale", schematics "siderolabs/tailscale".
-func schematicName(manifest string) string {
-	if strings.Contains(manifest, "/") {
-		return manifest
-	}
-	return "siderolabs/" + manifest
-}
+// schematicName is an extension's name as schematics list it
+// (imagefactory.OfficialName).
+func schematicName(manifest string) string { return imagefactory.OfficialName(manifest) }
 
 // known resolves one schematic ID that tailos already knows.
 type known struct {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/spec"
@@ -23,7 +25,7 @@ func TestPlanStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withTS, _ := schematic.New([]string{schematic.TailscaleExtension, "siderolabs/iscsi-tools"}, nil).ID()
+	withTS, _ := schematic.New([]string{tailscaleext.Name, "siderolabs/iscsi-tools"}, nil).ID()
 	withoutTS, _ := schematic.New([]string{"siderolabs/iscsi-tools"}, nil).ID()
 	node := s.Nodes[0]
 	facts := func(id string, exts ...string) Facts {
@@ -40,15 +42,15 @@ func TestPlanStep(t *testing.T) {
 		err       string
 		unsafe    bool
 	}{
-		{name: "spec schematic", useSpec: true, to: "v1.14.2", facts: facts(withTS, schematic.TailscaleExtension),
+		{name: "spec schematic", useSpec: true, to: "v1.14.2", facts: facts(withTS, tailscaleext.Name),
 			installer: "factory.talos.dev/metal-installer/" + specID + ":v1.14.2", source: "spec"},
-		{name: "the node's running schematic", to: "v1.14.2", facts: facts(withTS, schematic.TailscaleExtension, "siderolabs/iscsi-tools"),
+		{name: "the node's running schematic", to: "v1.14.2", facts: facts(withTS, tailscaleext.Name, "siderolabs/iscsi-tools"),
 			installer: "factory.talos.dev/metal-installer/" + withTS + ":v1.14.2", source: "node"},
 		{name: "running schematic without tailscale", to: "v1.14.2", facts: facts(withoutTS, "siderolabs/iscsi-tools"),
 			unsafe: true, err: "does not include siderolabs/tailscale"},
-		{name: "empty schematic", to: "v1.14.2", facts: facts(schematic.EmptyID),
+		{name: "empty schematic", to: "v1.14.2", facts: facts(imagefactory.EmptySchematicID),
 			unsafe: true, err: "empty schematic"},
-		{name: "vanilla installer given", useSpec: true, to: "v1.14.2", image: "ghcr.io/siderolabs/installer:v1.14.2", facts: facts(withTS, schematic.TailscaleExtension),
+		{name: "vanilla installer given", useSpec: true, to: "v1.14.2", image: "ghcr.io/siderolabs/installer:v1.14.2", facts: facts(withTS, tailscaleext.Name),
 			unsafe: true, err: "not an Image Factory installer"},
 		{name: "unknown schematic given", to: "v1.14.2", image: "factory.talos.dev/metal-installer/" + withoutTS + ":v1.14.2", facts: facts(""),
 			unsafe: true, err: "is unknown here"},

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -125,7 +127,7 @@ func TestSubnetFilter(t *testing.T) {
 		{[]string{"100.100.0.0/16"}, true, true},
 	} {
 		f := parseFilter(tc.values)
-		if got := f.admits(TailnetV4); got != tc.admits {
+		if got := f.admits(tailnetip.IPv4); got != tc.admits {
 			t.Errorf("%v admits tailnet = %v, want %v", tc.values, got, tc.admits)
 		}
 		if got := PinsTailnet(tc.values); got != tc.pin {

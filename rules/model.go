@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // DocRef names a machine config document the way strategic merge matches
@@ -20,7 +22,7 @@ func (d DocRef) IsV1Alpha1() bool { return d.Kind == "" }
 // Documents the rules refer to.
 var (
 	DocV1Alpha1     = DocRef{}
-	DocTailscaleESC = DocRef{Kind: "ExtensionServiceConfig", Name: "tailscale"}
+	DocTailscaleESC = DocRef{Kind: "ExtensionServiceConfig", Name: tailscaleext.ServiceName}
 )
 
 // Loc is where a result sits: a field path in a document, or an entry of

@@ -3,12 +3,8 @@ package rules
 import (
 	"net/netip"
 	"strings"
-)
 
-// Tailnet address ranges (tailscale net/tsaddr/tsaddr.go).
-var (
-	TailnetV4 = netip.MustParsePrefix("100.64.0.0/10")
-	TailnetV6 = netip.MustParsePrefix("fd7a:115c:a1e0::/48")
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 // subnetFilter is a Talos validSubnets/advertisedSubnets list: an address
@@ -81,7 +77,7 @@ func (f subnetFilter) onlyTailnet() bool {
 		return false
 	}
 	for _, p := range f.pos {
-		if !covers(TailnetV4, p) && !covers(TailnetV6, p) {
+		if !covers(tailnetip.IPv4, p) && !covers(tailnetip.IPv6, p) {
 			return false
 		}
 	}
@@ -108,7 +104,7 @@ func addressRisk(f subnetFilter, addrs []netip.Prefix) (lanRisk, netip.Addr) {
 	var lowest netip.Addr
 	for _, p := range addrs {
 		a := p.Addr()
-		if !a.Is4() || TailnetV4.Contains(a) {
+		if !a.Is4() || tailnetip.IPv4.Contains(a) {
 			continue
 		}
 		if !f.admits(netip.PrefixFrom(a, 32)) {
@@ -121,7 +117,7 @@ func addressRisk(f subnetFilter, addrs []netip.Prefix) (lanRisk, netip.Addr) {
 	if !lowest.IsValid() {
 		return riskUnknown, lowest
 	}
-	if lowest.Less(TailnetV4.Addr()) {
+	if lowest.Less(tailnetip.IPv4.Addr()) {
 		return riskLow, lowest
 	}
 	return riskHigh, lowest
@@ -138,9 +134,9 @@ func exclusionValues(existing []string, ipv6 bool) []string {
 			out = append(out, "::/0")
 		}
 	}
-	out = append(out, "!"+TailnetV4.String())
+	out = append(out, "!"+tailnetip.IPv4.String())
 	if ipv6 {
-		out = append(out, "!"+TailnetV6.String())
+		out = append(out, "!"+tailnetip.IPv6.String())
 	}
 	return out
 }

@@ -1,14 +1,11 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
 
-// TailscaleExtension is the official extension's name in a schematic.
-const TailscaleExtension = "siderolabs/tailscale"
-
-// TailosExtension names the extension `tailos extension build` makes in an
-// installer's extension list (it is not in any schematic: the imager adds
-// it to an installer).
-const TailosExtension = "tailos/tailscale"
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
+)
 
 var _ = register(&Rule{
 	ID:       "TS001",
@@ -32,24 +29,23 @@ var _ = register(&Rule{
 			return nil
 		}
 		what := fmt.Sprintf("schematic %s (%d extensions)", short(c.Install.SchematicID), len(c.Install.Extensions))
-		if c.Install.SchematicID == EmptySchematicID {
+		if c.Install.SchematicID == imagefactory.EmptySchematicID {
 			what = "the empty schematic"
 		}
 		return []Result{{
 			Message: fmt.Sprintf("install image %s is %s, without %s: the tailscale service is configured but will not be installed",
-				c.Install.Image, what, TailscaleExtension),
+				c.Install.Image, what, tailscaleext.Name),
 			At: c.Install.At,
 		}}
 	},
 })
 
-// EmptySchematicID is the Image Factory ID of the schematic with no
+// imagefactory.EmptySchematicID is the Image Factory ID of the schematic with no
 // customization, the default of `talosctl upgrade`.
-const EmptySchematicID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
 
 func hasTailscale(exts []string) bool {
 	for _, e := range exts {
-		if e == TailscaleExtension || e == TailosExtension || e == "tailscale" {
+		if e == tailscaleext.Name || e == tailscaleext.TailosName || e == tailscaleext.ServiceName {
 			return true
 		}
 	}

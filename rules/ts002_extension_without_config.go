@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
+)
 
 var _ = register(&Rule{
 	ID:       "TS002",
@@ -28,7 +32,7 @@ var _ = register(&Rule{
 		}
 		r := Result{
 			Message: fmt.Sprintf("schematic %s includes %s but the config has no ExtensionServiceConfig named tailscale: ext-tailscale waits forever",
-				short(c.Install.SchematicID), TailscaleExtension),
+				short(c.Install.SchematicID), tailscaleext.Name),
 			At: c.Install.At,
 		}
 		if !c.Complete {

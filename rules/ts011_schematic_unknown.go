@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
+)
 
 var _ = register(&Rule{
 	ID:       "TS011",
@@ -21,7 +25,7 @@ var _ = register(&Rule{
 			return nil
 		}
 		return []Result{{
-			Message: fmt.Sprintf("schematic %s of the install image is unknown; cannot verify it includes %s", short(c.Install.SchematicID), TailscaleExtension),
+			Message: fmt.Sprintf("schematic %s of the install image is unknown; cannot verify it includes %s", short(c.Install.SchematicID), tailscaleext.Name),
 			At:      c.Install.At,
 		}}
 	},

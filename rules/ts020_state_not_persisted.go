@@ -3,10 +3,9 @@ package rules
 import (
 	"fmt"
 	"strings"
-)
 
-// StateDir is where the extension keeps tailscaled's state (EPHEMERAL).
-const StateDir = "/var/lib/tailscale"
+	"github.com/tailos/tailos/facts/tailscaleext"
+)
 
 var _ = register(&Rule{
 	ID:       "TS020",
@@ -38,9 +37,9 @@ var _ = register(&Rule{
 		// The ExtensionServiceConfig's entries come after the extension's own
 		// and the container runtime keeps the last, so this does move state.
 		var out []Result
-		if v, ok := t.Lookup("TS_STATE_DIR"); ok && strings.TrimRight(v, "/") != StateDir {
+		if v, ok := t.Lookup("TS_STATE_DIR"); ok && strings.TrimRight(v, "/") != tailscaleext.StateDir {
 			out = append(out, Result{
-				Message: fmt.Sprintf("TS_STATE_DIR=%s overrides the extension's %s: the node key is lost on restart", v, StateDir),
+				Message: fmt.Sprintf("TS_STATE_DIR=%s overrides the extension's %s: the node key is lost on restart", v, tailscaleext.StateDir),
 				At:      AtEnv("TS_STATE_DIR"),
 				Edits:   []Edit{DeleteEnv("TS_STATE_DIR")},
 			})
@@ -49,15 +48,15 @@ var _ = register(&Rule{
 		bad := []string{}
 		for _, f := range args {
 			switch {
-			case f.Name == "state" && (strings.HasPrefix(f.Value, "mem:") || !strings.HasPrefix(f.Value, StateDir+"/")):
+			case f.Name == "state" && (strings.HasPrefix(f.Value, "mem:") || !strings.HasPrefix(f.Value, tailscaleext.StateDir+"/")):
 				bad = append(bad, "state")
-			case f.Name == "statedir" && strings.TrimRight(f.Value, "/") != StateDir:
+			case f.Name == "statedir" && strings.TrimRight(f.Value, "/") != tailscaleext.StateDir:
 				bad = append(bad, "statedir")
 			}
 		}
 		if len(bad) > 0 {
 			out = append(out, Result{
-				Message: fmt.Sprintf("TS_TAILSCALED_EXTRA_ARGS sets --%s away from %s: the node key is lost on restart", strings.Join(bad, ", --"), StateDir),
+				Message: fmt.Sprintf("TS_TAILSCALED_EXTRA_ARGS sets --%s away from %s: the node key is lost on restart", strings.Join(bad, ", --"), tailscaleext.StateDir),
 				At:      AtEnv("TS_TAILSCALED_EXTRA_ARGS"),
 				Edits:   []Edit{DropFlags("TS_TAILSCALED_EXTRA_ARGS", "state", "statedir")},
 			})

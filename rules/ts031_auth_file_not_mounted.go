@@ -4,11 +4,21 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
-// extensionMounts are the host paths the tailscale extension container
-// sees (network/tailscale/tailscale.yaml).
-var extensionMounts = []string{"/var/lib/tailscale", "/var/run/tailscale", "/etc/ssl/certs"}
+// extensionMounts are the host directories the tailscale extension
+// container sees (its spec's bind mounts but the TUN device).
+func extensionMounts() []string {
+	var out []string
+	for _, m := range tailscaleext.Mounts() {
+		if m.Path != tailscaleext.TUN {
+			out = append(out, m.Path)
+		}
+	}
+	return out
+}
 
 var _ = register(&Rule{
 	ID:       "TS031",
@@ -57,7 +67,7 @@ func visible(p string, mounts []string) bool {
 			return true
 		}
 	}
-	for _, m := range extensionMounts {
+	for _, m := range extensionMounts() {
 		if p == m || strings.HasPrefix(p, m+"/") {
 			return true
 		}

@@ -1,9 +1,9 @@
 package rules
 
-import "strings"
+import "github.com/tailos/tailos/secret"
 
 // isOAuthSecret reports an OAuth client secret used as an auth key.
-func isOAuthSecret(v string) bool { return strings.HasPrefix(v, "tskey-client-") }
+func isOAuthSecret(v string) bool { return secret.IsOAuthClientSecret(v) }
 
 var _ = register(&Rule{
 	ID:       "TS033",

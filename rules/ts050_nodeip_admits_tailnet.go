@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailnetip"
+)
 
 var _ = register(&Rule{
 	ID:       "TS050",
@@ -33,7 +37,7 @@ func subnetRisk(c *Config, s Subnets, what string, edit Edit) []Result {
 		return nil // a templated list is not judged
 	}
 	f := parseFilter(s.Values)
-	if !f.admits(TailnetV4) {
+	if !f.admits(tailnetip.IPv4) {
 		return nil
 	}
 	if _, ok := cgnatPin(s.Values); ok {

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailnetip"
+)
 
 var _ = register(&Rule{
 	ID:       "TS051",
@@ -29,9 +33,9 @@ var _ = register(&Rule{
 })
 
 func pinTailnetEdit(c *Config, s Subnets, kind, docPath, legacyPath string) Edit {
-	vals := []string{TailnetV4.String()}
+	vals := []string{tailnetip.IPv4.String()}
 	if hasIPv6(c.ServiceCIDRs) {
-		vals = append(vals, TailnetV6.String())
+		vals = append(vals, tailnetip.IPv6.String())
 	}
 	if s.MultiDoc {
 		return SetField(DocRef{Kind: kind}, docPath, vals, len(s.Values) > 0)

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 var _ = register(&Rule{
@@ -57,11 +59,11 @@ func lanAndTailnet(values []string) (lan, tail string, lanFirst, ok bool) {
 			continue
 		}
 		switch {
-		case covers(TailnetV4, p):
+		case covers(tailnetip.IPv4, p):
 			if tailAt < 0 {
 				tailAt, tail = i, v
 			}
-		case !p.Overlaps(TailnetV4) && p.Bits() > 0:
+		case !p.Overlaps(tailnetip.IPv4) && p.Bits() > 0:
 			if lanAt < 0 {
 				lanAt, lan = i, v
 			}

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 // LANInCGNAT returns the node's static LAN addresses inside 100.64.0.0/10,
@@ -10,7 +12,7 @@ import (
 func LANInCGNAT(c *Config) []netip.Prefix {
 	var out []netip.Prefix
 	for _, a := range c.Addresses {
-		if TailnetV4.Contains(a.Addr()) {
+		if tailnetip.IPv4.Contains(a.Addr()) {
 			out = append(out, a)
 		}
 	}
@@ -57,7 +59,7 @@ func cgnatPin(values []string) (netip.Prefix, bool) {
 		return netip.Prefix{}, false
 	}
 	for _, p := range f.pos {
-		if !p.Addr().Is4() || p.Bits() < 16 || !TailnetV4.Contains(p.Addr()) {
+		if !p.Addr().Is4() || p.Bits() < 16 || !tailnetip.IPv4.Contains(p.Addr()) {
 			return netip.Prefix{}, false
 		}
 	}

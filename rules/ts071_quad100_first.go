@@ -1,5 +1,11 @@
 package rules
 
+import (
+	"net/netip"
+
+	"github.com/tailos/tailos/facts/tailnetip"
+)
+
 var _ = register(&Rule{
 	ID:       "TS071",
 	Title:    "MagicDNS resolver (100.100.100.100 or fd7a:115c:a1e0::53) is the node's first nameserver",
@@ -17,9 +23,9 @@ var _ = register(&Rule{
 		if c.Tailscale == nil || len(c.Nameservers) == 0 {
 			return nil
 		}
-		if ns := c.Nameservers[0]; ns == "100.100.100.100" || ns == "fd7a:115c:a1e0::53" {
+		if ns, err := netip.ParseAddr(c.Nameservers[0]); err == nil && tailnetip.IsResolver(ns) {
 			return []Result{{
-				Message: "the first nameserver is " + ns + ", which only answers while tailscaled runs",
+				Message: "the first nameserver is " + ns.String() + ", which only answers while tailscaled runs",
 				At:      At(DocV1Alpha1, "machine.network.nameservers"),
 			}}
 		}

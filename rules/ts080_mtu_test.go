@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lint"
-	"github.com/tailos/tailos/rules"
 )
 
 // TestTS080Underlay pins what TS080 says with and without a known underlay:
@@ -70,8 +70,8 @@ func TestTS081(t *testing.T) {
 	const installer = "machine:\n  install:\n    image: factory.talos.dev/metal-installer/4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b:v1.13.0\n"
 	const imagerRef = "registry.lan/talos/installer-tailscale:v1.14.1"
 	const imager = "machine:\n  install:\n    image: " + imagerRef + "\n"
-	withTailos := lint.Options{Installers: map[string][]string{imagerRef: {rules.TailosExtension}}}
-	withOfficial := lint.Options{Installers: map[string][]string{imagerRef: {rules.TailscaleExtension}}}
+	withTailos := lint.Options{Installers: map[string][]string{imagerRef: {tailscaleext.TailosName}}}
+	withOfficial := lint.Options{Installers: map[string][]string{imagerRef: {tailscaleext.Name}}}
 	link := func(mtu string) string {
 		return "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        mtu: " + mtu + "\n"
 	}

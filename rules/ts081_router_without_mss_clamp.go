@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/mtu"
 )
 
@@ -36,7 +37,7 @@ var _ = register(&Rule{
 		t := c.Tailscale
 		// Only an install image known to carry the official extension is
 		// judged: the tailos-built one clamps, an unknown one may.
-		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) || c.Install.HasExtension(TailosExtension) {
+		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) || c.Install.HasExtension(tailscaleext.TailosName) {
 			return nil
 		}
 		routes, _ := advertisedRoutes(t)
@@ -65,7 +66,7 @@ var _ = register(&Rule{
 			return nil
 		}
 		msg := fmt.Sprintf("this node forwards tailnet traffic, and tailscale0's MTU %d is below %s %d: TCP from LAN hosts through it relies on ICMP fragmentation-needed, and the %s extension cannot clamp MSS",
-			tun, lanSaid, lan, TailscaleExtension)
+			tun, lanSaid, lan, tailscaleext.Name)
 		at := c.Install.At
 		if v, ok := t.Lookup("TAILOS_MSS_CLAMP"); ok {
 			msg += fmt.Sprintf(" (TAILOS_MSS_CLAMP=%s is read only by the tailos-built extension)", strconv.Quote(v))

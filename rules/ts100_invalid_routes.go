@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-)
 
-var via6 = netip.MustParsePrefix("fd7a:115c:a1e0:b1a::/64")
+	"github.com/tailos/tailos/facts/tailnetip"
+)
 
 // CheckRoutes validates an advertise-routes list as the tailscale CLI does
 // (net/netutil/routes.go CalcAdvertiseRoutes) and returns its errors.
@@ -23,7 +23,7 @@ func CheckRoutes(items []string) []string {
 			errs = append(errs, fmt.Sprintf("%s has non-address bits set; expected %s", p, p.Masked()))
 			continue
 		}
-		if via6.Overlaps(p) && covers(via6, p) && p.Bits() < 96 {
+		if tailnetip.Via.Overlaps(p) && covers(tailnetip.Via, p) && p.Bits() < 96 {
 			errs = append(errs, fmt.Sprintf("%v 4via6 route must be /96 or longer", p))
 		}
 		switch p.String() {

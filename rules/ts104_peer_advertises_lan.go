@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 var _ = register(&Rule{
@@ -70,7 +72,7 @@ var _ = register(&Rule{
 func ownLAN(c *Config) []netip.Prefix {
 	var out []netip.Prefix
 	for _, a := range c.Addresses {
-		if !TailnetV4.Contains(a.Addr()) && !TailnetV6.Contains(a.Addr()) {
+		if !tailnetip.IPv4.Contains(a.Addr()) && !tailnetip.IPv6.Contains(a.Addr()) {
 			out = append(out, netip.PrefixFrom(a.Addr(), a.Addr().BitLen()))
 		}
 	}
@@ -79,7 +81,7 @@ func ownLAN(c *Config) []netip.Prefix {
 	}
 	for _, v := range c.NodeIP.Values {
 		p, err := parsePrefixOrAddr(v)
-		if err != nil || v[0] == '!' || p.Overlaps(TailnetV4) || p.Overlaps(TailnetV6) || p.Bits() == 0 {
+		if err != nil || v[0] == '!' || p.Overlaps(tailnetip.IPv4) || p.Overlaps(tailnetip.IPv6) || p.Bits() == 0 {
 			continue
 		}
 		out = append(out, p)

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailnetip"
+)
 
 var _ = register(&Rule{
 	ID:       "TS110",
@@ -21,7 +25,7 @@ var _ = register(&Rule{
 		if c.Tailscale == nil || !c.KubeSpan.Enabled || c.Mode != ModeManagement {
 			return nil
 		}
-		if !parseFilter(c.KubeSpan.Endpoints).admits(TailnetV4) {
+		if !parseFilter(c.KubeSpan.Endpoints).admits(tailnetip.IPv4) {
 			return nil
 		}
 		vals := exclusionValues(c.KubeSpan.Endpoints, true)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 // MagicDNSName returns the node's MagicDNS FQDN when both its tailnet
@@ -48,7 +50,7 @@ var _ = register(&Rule{
 			for _, s := range c.CertSANs {
 				// An unresolved ${VAR} may well be the tailnet address
 				// (TS038 and the notes say it was not checked).
-				if strings.HasSuffix(s, ".ts.net") || TailnetV4.Contains(mustAddr(s)) || Unresolved(s) {
+				if strings.HasSuffix(s, ".ts.net") || tailnetip.IPv4.Contains(mustAddr(s)) || Unresolved(s) {
 					return nil
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 var _ = register(&Rule{
@@ -37,7 +39,7 @@ var _ = register(&Rule{
 		if c.TailnetDomain != "" && strings.HasSuffix(host, "."+c.TailnetDomain) {
 			onTailnet = true
 		}
-		if a, err := netip.ParseAddr(host); err == nil && (TailnetV4.Contains(a) || TailnetV6.Contains(a)) {
+		if a, err := netip.ParseAddr(host); err == nil && (tailnetip.IPv4.Contains(a) || tailnetip.IPv6.Contains(a)) {
 			onTailnet = !lanContains(c, a)
 		}
 		if !onTailnet {

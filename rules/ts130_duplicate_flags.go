@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tailos/tailos/facts/containerboot"
 )
 
 // upFlagsFromEnv are the `tailscale up` flags containerboot derives from
@@ -17,13 +19,18 @@ func upFlagsFromEnv(t *Tailscale) map[string]string {
 			out["auth-key"] = "TS_AUTH_KEY"
 		}
 	}
-	for env, flag := range map[string]string{"TS_CLIENT_ID": "client-id", "TS_CLIENT_SECRET": "client-secret", "TS_ID_TOKEN": "id-token", "TS_AUDIENCE": "audience", "TS_HOSTNAME": "hostname"} {
-		if t.Get(env) != "" {
-			out[flag] = env
+	for env, flag := range containerboot.FlagVars() {
+		switch env {
+		case "TS_AUTHKEY", "TS_AUTH_KEY": // above: one of them counts
+		case "TS_ROUTES":
+			if _, ok := t.Lookup(env); ok {
+				out[flag] = env
+			}
+		default:
+			if t.Get(env) != "" {
+				out[flag] = env
+			}
 		}
-	}
-	if _, ok := t.Lookup("TS_ROUTES"); ok {
-		out["advertise-routes"] = "TS_ROUTES"
 	}
 	return out
 }

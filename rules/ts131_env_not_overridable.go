@@ -1,13 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
 
-// extensionEnv is the environment the extension's service spec sets.
-var extensionEnv = map[string]string{
-	"TS_STATE_DIR": "/var/lib/tailscale",
-	"TS_SOCKET":    "/var/run/tailscale/tailscaled.sock",
-	"TS_USERSPACE": "false",
-}
+	"github.com/tailos/tailos/facts/tailscaleext"
+)
 
 var _ = register(&Rule{
 	ID:       "TS131",
@@ -32,9 +29,10 @@ var _ = register(&Rule{
 		}
 		var out []Result
 		for _, k := range []string{"TS_SOCKET", "TS_USERSPACE"} { // TS_STATE_DIR: TS020
-			if v, ok := t.Lookup(k); ok && v != extensionEnv[k] {
+			def, _ := tailscaleext.EnvDefault(k)
+			if v, ok := t.Lookup(k); ok && v != def {
 				out = append(out, Result{
-					Message: fmt.Sprintf("%s=%s overrides the extension's %s=%s (the ExtensionServiceConfig's entry comes last and wins)", k, v, k, extensionEnv[k]),
+					Message: fmt.Sprintf("%s=%s overrides the extension's %s=%s (the ExtensionServiceConfig's entry comes last and wins)", k, v, k, def),
 					At:      AtEnv(k),
 					Edits:   []Edit{DeleteEnv(k)},
 				})

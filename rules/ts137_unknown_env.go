@@ -19,7 +19,7 @@ var _ = register(&Rule{
 	Sources: []string{
 		"tailscale/tailscale v1.96.5 and v1.102.3 cmd/containerboot/settings.go configFromEnv (the variables containerboot reads)",
 		"tailscale/tailscale v1.96.5 and v1.102.3 envknob/envknob.go and cmd/tailscaled/tailscaled.go (TS_* knobs, PORT)",
-		"rules/gen_tsenv.sh (the kept lists, generated from those module sources)",
+		"facts/containerboot/gen.sh (the kept lists, generated from those module sources)",
 	},
 	Fix: "Use the variable or flag the message names (flags go in TS_EXTRA_ARGS, e.g. " +
 		"TS_EXTRA_ARGS=--accept-routes --advertise-exit-node), or remove the entry.",

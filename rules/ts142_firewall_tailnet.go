@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+
+	"github.com/tailos/tailos/facts/tailnetip"
 )
 
 // talosAPIPort and kubeAPIPort are apid's and the Kubernetes API server's
@@ -41,7 +43,7 @@ var _ = register(&Rule{
 			ports = append(ports, kubeAPIPort)
 		}
 		for _, port := range ports {
-			for _, src := range []netip.Prefix{TailnetV4, TailnetV6} {
+			for _, src := range []netip.Prefix{tailnetip.IPv4, tailnetip.IPv6} {
 				if !c.Firewall.Admits("tcp", src, uint16(port)) {
 					out = append(out, Result{
 						Message: fmt.Sprintf("ingress is blocked and no NetworkRuleConfig admits %s to TCP %d: %s over the tailnet is dropped", src, port, portUser(port)),

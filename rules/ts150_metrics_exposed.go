@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailos/tailos/facts/tailnetip"
+)
 
 var _ = register(&Rule{
 	ID:       "TS150",
@@ -37,7 +41,7 @@ var _ = register(&Rule{
 func localAddr(c *Config) string {
 	var lan []string
 	for _, p := range c.Addresses {
-		if a := p.Addr(); a.Is4() && !TailnetV4.Contains(a) {
+		if a := p.Addr(); a.Is4() && !tailnetip.IPv4.Contains(a) {
 			lan = append(lan, a.String())
 		}
 	}

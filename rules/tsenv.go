@@ -3,35 +3,18 @@ package rules
 import (
 	"slices"
 	"strings"
+
+	"github.com/tailos/tailos/facts/containerboot"
 )
 
-// BundledTailscale is the Tailscale release whose sources tailos keeps for
-// the extension a Talos version ships: 1.96.x up to Talos 1.13 (extensions
-// v1.13.0: 1.96.4), 1.102.x from Talos 1.14.1 (extensions v1.14.1: 1.102.3).
-// "" when unknown, including Talos 1.14.0, whose extension had a 1.98-1.102
-// release tailos has not confirmed.
-func BundledTailscale(c *Config) string {
-	switch {
-	case c.TalosVersion == "":
-		return ""
-	case c.TalosBefore(1, 14):
-		return "1.96.5"
-	case strings.TrimPrefix(c.TalosVersion, "v") == "1.14.0":
-		return ""
-	}
-	return "1.102.3"
-}
+// BundledTailscale is the Tailscale release whose contract the extension
+// of the config's Talos version follows (containerboot.BundledWith), ""
+// when unknown.
+func BundledTailscale(c *Config) string { return containerboot.BundledWith(c.TalosVersion) }
 
 // envKnown reports whether some part of Tailscale release v reads name;
 // with v == "" any kept release counts.
-func envKnown(v, name string) bool {
-	for rel, names := range tailscaleEnv {
-		if (v == "" || rel == v) && slices.Contains(names, name) {
-			return true
-		}
-	}
-	return false
-}
+func envKnown(v, name string) bool { return containerboot.Known(v, name) }
 
 // envRenames are variables users write that Tailscale never read, with the
 // real variable or flag.
@@ -82,7 +65,7 @@ func NearestEnv(v, name string) string {
 	}
 	rel := v
 	if rel == "" {
-		rel = "1.102.3"
+		rel = containerboot.Latest
 	}
 	if rest, ok := strings.CutPrefix(name, "TAILSCALE_"); ok {
 		// TAILSCALE_AUTHKEY, TAILSCALE_HOSTNAME: containerboot's names
@@ -90,11 +73,11 @@ func NearestEnv(v, name string) string {
 		return NearestEnv(v, "TS_"+rest)
 	}
 	flag := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, "TS_")), "_", "-")
-	if slices.Contains(upFlags[rel], flag) {
+	if slices.Contains(containerboot.UpFlags(rel), flag) {
 		return "--" + flag + " in TS_EXTRA_ARGS"
 	}
 	best, bestD := "", 4
-	for _, k := range containerbootEnv[rel] {
+	for _, k := range containerboot.Vars(rel) {
 		if d := editDistance(name, k); d < bestD {
 			best, bestD = k, d
 		}

@@ -1,12 +1,13 @@
 package schematic
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/quirks"
 	"github.com/siderolabs/talos/pkg/machinery/platforms"
+
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 // Asset kinds.
@@ -39,21 +40,18 @@ func InstallerImage(t Target, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return "", err
 	}
 	return r.installer(id), nil
 }
 
 func (r *resolved) installer(id string) string {
-	name := "installer"
+	platform := "" // the legacy metal installer
 	if quirks.New(r.version).SupportsUnifiedInstaller() {
-		name = r.platform.Name + "-installer"
+		platform = r.platform.Name
 	}
-	if r.sb {
-		name += "-secureboot"
-	}
-	return fmt.Sprintf("%s/%s/%s:%s", r.factory.Host, name, id, r.version)
+	return imagefactory.InstallerImage(r.factory.Host, platform, id, r.version, r.sb)
 }
 
 // Assets lists every asset of the schematic for the target, as the factory
@@ -67,7 +65,7 @@ func Assets(t Target, id string) ([]Asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return nil, err
 	}
 	p, arch, q := r.platform, r.arch, quirks.New(r.version)

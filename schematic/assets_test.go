@@ -174,37 +174,3 @@ func TestAssets(t *testing.T) {
 		t.Error("a malformed ID must be rejected")
 	}
 }
-
-func TestParseInstallerImage(t *testing.T) {
-	tests := []struct {
-		ref  string
-		want InstallerRef
-	}{
-		{"factory.talos.dev/metal-installer/" + tsID + ":v1.14.1", InstallerRef{Registry: "factory.talos.dev", Repository: "metal-installer/" + tsID, Tag: "v1.14.1", Factory: true, Platform: "metal", SchematicID: tsID}},
-		{"factory.talos.dev/installer/" + EmptyID + ":v1.9.0", InstallerRef{Registry: "factory.talos.dev", Repository: "installer/" + EmptyID, Tag: "v1.9.0", Factory: true, Platform: "metal", Legacy: true, SchematicID: EmptyID}},
-		{"factory.talos.dev/installer-secureboot/" + tsID + ":v1.9.0", InstallerRef{Registry: "factory.talos.dev", Repository: "installer-secureboot/" + tsID, Tag: "v1.9.0", Factory: true, Platform: "metal", Legacy: true, SecureBoot: true, SchematicID: tsID}},
-		{"factory.talos.dev/digital-ocean-installer-secureboot/" + tsID + ":latest", InstallerRef{Registry: "factory.talos.dev", Repository: "digital-ocean-installer-secureboot/" + tsID, Tag: "latest", Factory: true, Platform: "digital-ocean", SecureBoot: true, SchematicID: tsID}},
-		{"factory.lan:5000/metal-installer/" + tsID, InstallerRef{Registry: "factory.lan:5000", Repository: "metal-installer/" + tsID, Factory: true, Platform: "metal", SchematicID: tsID}},
-		{"factory.talos.dev/metal-installer/" + tsID + ":v1.14.1@sha256:" + strings.Repeat("a", 64), InstallerRef{Registry: "factory.talos.dev", Repository: "metal-installer/" + tsID, Tag: "v1.14.1", Digest: "sha256:" + strings.Repeat("a", 64), Factory: true, Platform: "metal", SchematicID: tsID}},
-		{"ghcr.io/siderolabs/installer:v1.13.9", InstallerRef{Registry: "ghcr.io", Repository: "siderolabs/installer", Tag: "v1.13.9"}},
-		{"factory.talos.dev/metal-installer/not-an-id:v1.14.1", InstallerRef{Registry: "factory.talos.dev", Repository: "metal-installer/not-an-id", Tag: "v1.14.1"}},
-		{"factory.talos.dev/metal/" + tsID + ":v1.14.1", InstallerRef{Registry: "factory.talos.dev", Repository: "metal/" + tsID, Tag: "v1.14.1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.ref, func(t *testing.T) {
-			got, err := ParseInstallerImage(tt.ref)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.want.Ref = tt.ref
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
-			}
-		})
-	}
-	for _, bad := range []string{"", "Factory.Talos.Dev/UPPER/x:y", "host/repo:bad tag"} {
-		if _, err := ParseInstallerImage(bad); err == nil {
-			t.Errorf("ParseInstallerImage(%q) succeeded, want error", bad)
-		}
-	}
-}

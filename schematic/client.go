@@ -14,6 +14,9 @@ import (
 
 	"github.com/siderolabs/image-factory/pkg/client"
 	factory "github.com/siderolabs/image-factory/pkg/schematic"
+
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // Client talks to an Image Factory over HTTP through the factory's own Go
@@ -102,7 +105,7 @@ func (c *Client) Create(ctx context.Context, s *Schematic) (string, error) {
 	var resp struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(body, &resp); err != nil || ValidateID(resp.ID) != nil {
+	if err := json.Unmarshal(body, &resp); err != nil || imagefactory.ValidateSchematicID(resp.ID) != nil {
 		return "", fmt.Errorf("creating schematic at %s: no schematic ID in the response %q", c.base.Host, truncate(body))
 	}
 	return resp.ID, nil
@@ -112,7 +115,7 @@ func (c *Client) Create(ctx context.Context, s *Schematic) (string, error) {
 // It returns the schematic as the factory stored it; the factory's bytes
 // may predate today's field order, so their hash is not checked here.
 func (c *Client) Get(ctx context.Context, id string) (*Schematic, []byte, error) {
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return nil, nil, err
 	}
 	body, err := c.do(ctx, http.MethodGet, "/schematics/"+id, nil, "")
@@ -216,7 +219,7 @@ func IsInvalid(err error) bool {
 // in a factory's extension list (the tag of its image reference).
 func TailscaleVersion(ext []client.ExtensionInfo) (string, bool) {
 	for _, e := range ext {
-		if e.Name == TailscaleExtension {
+		if e.Name == tailscaleext.Name {
 			if i := strings.LastIndex(e.Ref, ":"); i >= 0 && !strings.Contains(e.Ref[i:], "/") {
 				return strings.TrimPrefix(e.Ref[i+1:], "v"), true
 			}

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/imageropts"
+
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/schematic/factorytest"
 )
 
@@ -27,7 +30,7 @@ func TestClientCreateAndGet(t *testing.T) {
 	c := newTestClient(t, f, 0)
 	ctx := context.Background()
 
-	s := New([]string{TailscaleExtension, "siderolabs/iscsi-tools"}, []string{"console=ttyS0"})
+	s := New([]string{tailscaleext.Name, "siderolabs/iscsi-tools"}, []string{"console=ttyS0"})
 	id, err := c.Create(ctx, s)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +47,7 @@ func TestClientCreateAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.HasExtension(TailscaleExtension) {
+	if !got.HasExtension(tailscaleext.Name) {
 		t.Errorf("fetched schematic lost the extension: %s", raw)
 	}
 	if gotID, _ := got.ID(); gotID != id {
@@ -61,7 +64,7 @@ func TestClientCreateAndGet(t *testing.T) {
 // 400; the client must send them rather than drop them silently.
 func TestClientCreateRejectedFields(t *testing.T) {
 	c := newTestClient(t, factorytest.New(), 0)
-	s := New([]string{TailscaleExtension}, nil)
+	s := New([]string{tailscaleext.Name}, nil)
 	s.Customization.Bootloader = imageropts.BootLoaderKindSDBoot
 	_, err := c.Create(context.Background(), s)
 	if err == nil || !IsInvalid(err) {
@@ -123,7 +126,7 @@ func TestClientTimeout(t *testing.T) {
 	}
 	// The client's own timeout bounds a request without a deadline too.
 	c2, _ := NewClient(c.BaseURL(), 50*time.Millisecond)
-	if _, _, err := c2.Get(context.Background(), EmptyID); err == nil || !strings.Contains(err.Error(), "timed out") {
+	if _, _, err := c2.Get(context.Background(), imagefactory.EmptySchematicID); err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("want a client timeout, got %v", err)
 	}
 }

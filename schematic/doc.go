@@ -11,12 +11,7 @@
 // order and encoding, and tests that both agree wherever they overlap.
 package schematic
 
-const (
-	// DefaultFactory is the public Image Factory.
-	DefaultFactory = "https://factory.talos.dev"
-	// TailscaleExtension is the official Tailscale system extension.
-	TailscaleExtension = "siderolabs/tailscale"
-	// EmptyID is the ID of the empty schematic: the installer `talosctl
-	// upgrade` uses when no --image is given, which carries no extensions.
-	EmptyID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
-)
+//
+// The forms themselves (schematic IDs, the empty schematic, extension
+// names, installer image references) are facts/imagefactory's; the
+// official Tailscale extension's name is facts/tailscaleext's.

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/imager/imageropts"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/yamlerr"
 )
 
 // Parse decodes a schematic written in YAML or JSON (any indentation, block
@@ -69,18 +71,6 @@ func (s *Schematic) Validate() error {
 	return nil
 }
 
-// extensionName is the form of official extension names: the image
-// repository path under the extensions registry, "owner/name".
-var extensionName = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*/[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-
-// ValidateExtensionName reports whether name has the owner/name form.
-func ValidateExtensionName(name string) error {
-	if !extensionName.MatchString(name) {
-		return fmt.Errorf("invalid extension name %q: official extensions are named owner/name in lower case, e.g. %s", name, TailscaleExtension)
-	}
-	return nil
-}
-
 // EnrollKeysModes are the secure boot key enrollment modes the factory knows.
 var EnrollKeysModes = []string{"off", "manual", "if-safe", "force"}
 
@@ -96,7 +86,7 @@ func (s *Schematic) check(doc *yaml.Node) Errors {
 	}
 	c := &s.Customization
 	for i, ext := range c.SystemExtensions.OfficialExtensions {
-		if err := ValidateExtensionName(ext); err != nil {
+		if err := imagefactory.ValidateExtensionName(ext); err != nil {
 			add([]any{"customization", "systemExtensions", "officialExtensions", i}, "%v", err)
 		}
 	}
@@ -225,7 +215,6 @@ func kindName(n *yaml.Node) string {
 }
 
 var (
-	lineMsg      = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type schematic\.(\w+)$`)
 	cannotDecode = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `([^`]*)`)? into (.+)$")
 )
@@ -255,11 +244,8 @@ func convertYAMLError(err error, doc *yaml.Node) error {
 }
 
 func convertMessage(msg string, doc *yaml.Node) *FieldError {
-	fe := &FieldError{Msg: strings.TrimPrefix(msg, "yaml: ")}
-	if m := lineMsg.FindStringSubmatch(msg); m != nil {
-		fe.Line, _ = strconv.Atoi(m[1])
-		fe.Msg = m[2]
-	}
+	fe := &FieldError{}
+	fe.Line, fe.Msg = yamlerr.SplitLine(msg)
 	if m := unknownField.FindStringSubmatch(fe.Msg); m != nil {
 		where, ok := typePaths[m[2]]
 		if !ok {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -73,7 +75,7 @@ func TestErrorsWithFile(t *testing.T) {
 }
 
 func TestValidateInCode(t *testing.T) {
-	if err := New([]string{TailscaleExtension}, []string{"console=ttyS0"}).Validate(); err != nil {
+	if err := New([]string{tailscaleext.Name}, []string{"console=ttyS0"}).Validate(); err != nil {
 		t.Errorf("valid schematic: %v", err)
 	}
 	err := New([]string{"tailscale"}, nil).Validate()

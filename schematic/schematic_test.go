@@ -6,6 +6,9 @@ import (
 
 	factory "github.com/siderolabs/image-factory/pkg/schematic"
 	"github.com/siderolabs/talos/pkg/machinery/imager/imageropts"
+
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // The factory's own published (schematic, ID) pairs (pkg/schematic tests).
@@ -15,10 +18,10 @@ func TestPublishedVectors(t *testing.T) {
 		in   string
 		want string
 	}{
-		{"V01 empty object", `{}`, EmptyID},
-		{"V01 empty customization", `customization: {}`, EmptyID},
-		{"V01 null customization", "customization:\n", EmptyID},
-		{"V01 empty list", `customization: {"extraKernelArgs": []}`, EmptyID},
+		{"V01 empty object", `{}`, imagefactory.EmptySchematicID},
+		{"V01 empty customization", `customization: {}`, imagefactory.EmptySchematicID},
+		{"V01 null customization", "customization:\n", imagefactory.EmptySchematicID},
+		{"V01 empty list", `customization: {"extraKernelArgs": []}`, imagefactory.EmptySchematicID},
 		{"V02 kernel args", `{"customization": {"extraKernelArgs": ["noapic", "nolapic"]}}`, "9cba8e32753f91a16c1837ab8abf356af021706ef284aef07380780177d9a06c"},
 		{"V02 with empty extensions", `{"customization": {"extraKernelArgs": ["noapic", "nolapic"], "systemExtensions": {}}}`, "9cba8e32753f91a16c1837ab8abf356af021706ef284aef07380780177d9a06c"},
 		{"V02 block style", "customization:\n  extraKernelArgs:\n  - noapic\n  - nolapic\n", "9cba8e32753f91a16c1837ab8abf356af021706ef284aef07380780177d9a06c"},
@@ -28,7 +31,7 @@ func TestPublishedVectors(t *testing.T) {
 		{"V05 sector size", "customization:\n  diskImage:\n    sectorSize: 4096\n", "92833e9ddd9bb9e11b2464fa5525429f01866306d52ebd882ee08d7918f6d1ea"},
 		{"V06 overlay", `{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"}}`, "ee21ef4a5ef808a9b7484cc0dda0f25075021691c8c09a276591eedb638ea1f9"},
 		{"V06 overlay empty customization", `{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"},"customization":{}}`, "ee21ef4a5ef808a9b7484cc0dda0f25075021691c8c09a276591eedb638ea1f9"},
-		{"bootloader none is the zero value", "customization:\n  bootloader: none\n", EmptyID},
+		{"bootloader none is the zero value", "customization:\n  bootloader: none\n", imagefactory.EmptySchematicID},
 		// Tailscale only: the ID in real installer images of public Talos
 		// configs (factory.talos.dev/metal-installer/4a0d65c6...:v1.8.0).
 		{"tailscale only", "customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n", "4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b"},
@@ -189,7 +192,7 @@ func TestOrderChangesID(t *testing.T) {
 }
 
 func BenchmarkID(b *testing.B) {
-	s := New([]string{TailscaleExtension, "siderolabs/iscsi-tools", "siderolabs/util-linux-tools"}, []string{"console=ttyS0", "net.ifnames=0"})
+	s := New([]string{tailscaleext.Name, "siderolabs/iscsi-tools", "siderolabs/util-linux-tools"}, []string{"console=ttyS0", "net.ifnames=0"})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.ID(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/render"
 )
 
@@ -67,7 +68,7 @@ func (st Store) Save(s *Schematic) (id, path string, err error) {
 // Lookup implements Resolver. A stored file whose content does not hash to
 // its name is reported, not trusted.
 func (st Store) Lookup(_ context.Context, id string) (*Schematic, error) {
-	if err := ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return nil, err
 	}
 	path := st.Path(id)

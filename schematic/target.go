@@ -3,18 +3,19 @@ package schematic
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/blang/semver/v4"
 	"github.com/siderolabs/talos/pkg/machinery/platforms"
+
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 // Target is where a schematic's assets are downloaded from and for what:
 // a factory, a Talos version, a platform and architecture, secure boot.
 type Target struct {
-	Factory      string // factory base URL; empty means DefaultFactory
+	Factory      string // factory base URL; empty means imagefactory.DefaultURL
 	TalosVersion string // v1.14.1 (the leading v is optional)
 	Platform     string // metal, aws, nocloud, ...
 	Arch         string // amd64 or arm64
@@ -37,16 +38,6 @@ var minSecureBootVersion = semver.MustParse("1.5.0")
 
 // Board overlays exist from Talos 1.7 (imager quirk SupportsOverlay).
 var minOverlayVersion = semver.MustParse("1.7.0")
-
-var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// ValidateID checks the form of a schematic ID: 64 lower-case hex digits.
-func ValidateID(id string) error {
-	if !idPattern.MatchString(id) {
-		return fmt.Errorf("invalid schematic ID %q: want 64 lower-case hex digits", id)
-	}
-	return nil
-}
 
 // resolved is a validated target with its platform metadata.
 type resolved struct {
@@ -88,7 +79,7 @@ func ParseTalosVersion(v string) (semver.Version, error) {
 // factory serves its OCI registry at the host root).
 func ParseFactoryURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		raw = DefaultFactory
+		raw = imagefactory.DefaultURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -120,7 +111,7 @@ func (t Target) resolve() (*resolved, error) {
 		if pxe, err = ParseFactoryURL(t.PXEFactory); err != nil {
 			return nil, fmt.Errorf("PXE: %w", err)
 		}
-	case f.Host == "factory.talos.dev":
+	case f.Host == imagefactory.DefaultHost:
 		pxe = &url.URL{Scheme: "https", Host: "pxe.factory.talos.dev"}
 	default:
 		pxe = f

@@ -11,6 +11,9 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // Install image sources in a Talos machine configuration.
@@ -25,17 +28,17 @@ type Verdict struct {
 	Source string `json:"source"` // "argument" or the config field it came from
 	Safe   bool   `json:"safe"`
 
-	Ref        *InstallerRef `json:"ref,omitempty"`
-	ResolvedBy string        `json:"resolvedBy,omitempty"` // where the schematic was found
-	Extensions []string      `json:"extensions,omitempty"`
+	Ref        *imagefactory.InstallerRef `json:"ref,omitempty"`
+	ResolvedBy string                     `json:"resolvedBy,omitempty"` // where the schematic was found
+	Extensions []string                   `json:"extensions,omitempty"`
 
 	Problem  string   `json:"problem,omitempty"`
 	Fix      string   `json:"fix,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-const fixNew = "create a schematic that includes " + TailscaleExtension +
-	" (tailos schematic new --ext " + TailscaleExtension + "), and use its installer image " +
+const fixNew = "create a schematic that includes " + tailscaleext.Name +
+	" (tailos schematic new --ext " + tailscaleext.Name + "), and use its installer image " +
 	"<factory>/<platform>-installer/<id>:<version> for machine.install.image and every talosctl upgrade --image"
 
 // VerifyImage checks one installer image reference. The schematic behind a
@@ -44,7 +47,7 @@ const fixNew = "create a schematic that includes " + TailscaleExtension +
 // for a reference that does not parse.
 func VerifyImage(ctx context.Context, image, source string, resolvers ...Resolver) (Verdict, error) {
 	v := Verdict{Image: image, Source: source}
-	ref, err := ParseInstallerImage(image)
+	ref, err := imagefactory.ParseInstallerImage(image)
 	if err != nil {
 		return v, err
 	}
@@ -66,15 +69,15 @@ func VerifyImage(ctx context.Context, image, source string, resolvers ...Resolve
 		}
 	}
 	if !ref.Factory {
-		v.Problem = fmt.Sprintf("%s is not an Image Factory installer: it carries no system extensions, so installing or upgrading with it removes %s", image, TailscaleExtension)
+		v.Problem = fmt.Sprintf("%s is not an Image Factory installer: it carries no system extensions, so installing or upgrading with it removes %s", image, tailscaleext.Name)
 		if ref.Registry == "ghcr.io" && ref.Repository == "siderolabs/installer" {
 			v.Problem += " (ghcr.io/siderolabs/installer is the vanilla installer, and is no longer published from Talos 1.14)"
 		}
 		v.Fix = fixNew
 		return v, nil
 	}
-	if ref.SchematicID == EmptyID {
-		v.Problem = fmt.Sprintf("%s uses the empty schematic (what talosctl upgrade installs without --image): no extensions, so %s is removed", image, TailscaleExtension)
+	if ref.SchematicID == imagefactory.EmptySchematicID {
+		v.Problem = fmt.Sprintf("%s uses the empty schematic (what talosctl upgrade installs without --image): no extensions, so %s is removed", image, tailscaleext.Name)
 		v.Fix = fixNew
 		return v, nil
 	}
@@ -92,12 +95,12 @@ func VerifyImage(ctx context.Context, image, source string, resolvers ...Resolve
 		}
 		v.ResolvedBy = r.Name()
 		v.Extensions = s.Extensions()
-		if s.HasExtension(TailscaleExtension) {
+		if s.HasExtension(tailscaleext.Name) {
 			v.Safe = true
 			return v, nil
 		}
-		v.Problem = fmt.Sprintf("schematic %s does not include %s, so installing or upgrading with %s removes it", ref.SchematicID, TailscaleExtension, image)
-		v.Fix = "add " + TailscaleExtension + " to the schematic: " + fixNew
+		v.Problem = fmt.Sprintf("schematic %s does not include %s, so installing or upgrading with %s removes it", ref.SchematicID, tailscaleext.Name, image)
+		v.Fix = "add " + tailscaleext.Name + " to the schematic: " + fixNew
 		return v, nil
 	}
 	v.Problem = fmt.Sprintf("schematic %s is unknown here, so its extensions cannot be checked", ref.SchematicID)
@@ -189,13 +192,13 @@ func VerifyConfig(ctx context.Context, data []byte, resolvers ...Resolver) ([]Ve
 	images = withImage
 	if len(images) == 0 {
 		v := Verdict{Source: FieldMachineInstallImage,
-			Problem: "the config names no install image, so installs use the vanilla installer and talosctl upgrade without --image installs the empty schematic: " + TailscaleExtension + " is lost",
-			Fix:     "set " + FieldMachineInstallImage + " to the factory installer of a schematic with " + TailscaleExtension + ": " + fixNew,
+			Problem: "the config names no install image, so installs use the vanilla installer and talosctl upgrade without --image installs the empty schematic: " + tailscaleext.Name + " is lost",
+			Fix:     "set " + FieldMachineInstallImage + " to the factory installer of a schematic with " + tailscaleext.Name + ": " + fixNew,
 		}
 		if unattended {
 			v.Source = FieldUnattendedInstallImage
 			v.Problem = "UnattendedInstallConfig has no installer.image, so the installer follows the schematic of the boot media, which cannot be checked from the config, and talosctl upgrade without --image installs the empty schematic"
-			v.Fix = "set " + FieldUnattendedInstallImage + " to the factory installer of a schematic with " + TailscaleExtension + ": " + fixNew
+			v.Fix = "set " + FieldUnattendedInstallImage + " to the factory installer of a schematic with " + tailscaleext.Name + ": " + fixNew
 		}
 		v.Warnings = legacyWarning(legacy)
 		return []Verdict{v}, nil

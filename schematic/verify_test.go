@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/schematic/factorytest"
 )
 
 func TestStoreSaveLookup(t *testing.T) {
 	st := Store{Dir: filepath.Join(t.TempDir(), "schematics")}
-	s := New([]string{TailscaleExtension}, nil)
+	s := New([]string{tailscaleext.Name}, nil)
 	id, path, err := st.Save(s)
 	if err != nil {
 		t.Fatal(err)
@@ -21,10 +23,10 @@ func TestStoreSaveLookup(t *testing.T) {
 		t.Fatalf("stored file %v mode %v", err, fi.Mode())
 	}
 	got, err := st.Lookup(context.Background(), id)
-	if err != nil || !got.HasExtension(TailscaleExtension) {
+	if err != nil || !got.HasExtension(tailscaleext.Name) {
 		t.Fatalf("lookup: %v %v", got, err)
 	}
-	if _, err := st.Lookup(context.Background(), EmptyID); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := st.Lookup(context.Background(), imagefactory.EmptySchematicID); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing ID: %v", err)
 	}
 	// A hand-edited file no longer matches its name and is not trusted.
@@ -52,11 +54,11 @@ func TestStoreSaveLookup(t *testing.T) {
 func TestVerifyImage(t *testing.T) {
 	ctx := context.Background()
 	st := Store{Dir: t.TempDir()}
-	withTS, _, _ := st.Save(New([]string{"siderolabs/iscsi-tools", TailscaleExtension}, nil))
+	withTS, _, _ := st.Save(New([]string{"siderolabs/iscsi-tools", tailscaleext.Name}, nil))
 	without, _, _ := st.Save(New([]string{"siderolabs/iscsi-tools"}, nil))
 
 	f := factorytest.New()
-	onlineOnly := New([]string{TailscaleExtension, "siderolabs/util-linux-tools"}, nil)
+	onlineOnly := New([]string{tailscaleext.Name, "siderolabs/util-linux-tools"}, nil)
 	onlineID, _ := onlineOnly.ID()
 	data, _ := onlineOnly.Marshal()
 	f.Put(onlineID, data)
@@ -74,7 +76,7 @@ func TestVerifyImage(t *testing.T) {
 	}{
 		{"stored with tailscale", "factory.talos.dev/metal-installer/" + withTS + ":v1.14.1", []Resolver{st}, true, "", "local store"},
 		{"stored without tailscale", "factory.talos.dev/metal-installer/" + without + ":v1.14.1", []Resolver{st}, false, "does not include siderolabs/tailscale", "local store"},
-		{"empty schematic", "factory.talos.dev/metal-installer/" + EmptyID + ":v1.14.1", []Resolver{st}, false, "empty schematic", ""},
+		{"empty schematic", "factory.talos.dev/metal-installer/" + imagefactory.EmptySchematicID + ":v1.14.1", []Resolver{st}, false, "empty schematic", ""},
 		{"vanilla installer", "ghcr.io/siderolabs/installer:v1.13.9", []Resolver{st}, false, "not an Image Factory installer", ""},
 		{"unknown offline", "factory.talos.dev/metal-installer/" + onlineID + ":v1.14.1", []Resolver{st}, false, "unknown here", ""},
 		{"found online", "factory.talos.dev/metal-installer/" + onlineID + ":v1.14.1", []Resolver{st, online}, true, "", "factory 127.0.0.1"},
@@ -119,7 +121,7 @@ func TestVerifyImage(t *testing.T) {
 func TestVerifyConfig(t *testing.T) {
 	ctx := context.Background()
 	st := Store{Dir: t.TempDir()}
-	withTS, _, _ := st.Save(New([]string{TailscaleExtension}, nil))
+	withTS, _, _ := st.Save(New([]string{tailscaleext.Name}, nil))
 	tests := []struct {
 		name    string
 		config  string

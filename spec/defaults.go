@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -8,7 +9,7 @@ import (
 const (
 	DefaultPlatform      = "metal"
 	DefaultArch          = "amd64"
-	DefaultFactory       = "https://factory.talos.dev"
+	DefaultFactory       = imagefactory.DefaultURL
 	DefaultInstallDisk   = "/dev/sda"      // talosctl gen config's default
 	DefaultPodSubnet     = "10.244.0.0/16" // Talos's default pod CIDR
 	DefaultServiceSubnet = "10.96.0.0/12"  // Talos's default service CIDR

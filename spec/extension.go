@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/tailos/tailos/schematic"
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 // Extension sources: where the nodes' Tailscale system extension comes from.
@@ -61,7 +61,7 @@ func (v *validator) extension(e Extension) {
 	default:
 		if _, err := name.ParseReference(e.Installer); err != nil {
 			v.add(fmt.Sprintf("%q is not an image reference: %v", e.Installer, err), "tailnet", "extension", "installer")
-		} else if r, err := schematic.ParseInstallerImage(e.Installer); err == nil && r.Factory {
+		} else if r, err := imagefactory.ParseInstallerImage(e.Installer); err == nil && r.Factory {
 			v.add(fmt.Sprintf("%s is an Image Factory installer, which carries only official extensions: give the installer the imager built with the tailos extension", e.Installer), "tailnet", "extension", "installer")
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -110,7 +111,7 @@ func (s *Spec) MTUFor(n Node) (m MTU, underlay, family int) {
 // the LAN in management mode, the tailnet in cluster-network mode.
 func (s *Spec) PinnedSubnets() []string {
 	if s.Cluster.Mode == ModeClusterNetwork {
-		return []string{TailnetIPv4.String()}
+		return []string{tailnetip.IPv4.String()}
 	}
 	return slices.Clone(s.Cluster.LANSubnets)
 }

@@ -10,6 +10,8 @@ import (
 
 	talosconfig "github.com/siderolabs/talos/pkg/machinery/config"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailnetip"
 	"github.com/tailos/tailos/mtu"
 	"github.com/tailos/tailos/secret"
 	"github.com/tailos/tailos/talosconf"
@@ -21,12 +23,7 @@ var (
 	// A DNS label, as Tailscale's dnsname.ValidLabel accepts hostnames.
 	labelRe   = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 	domainRe  = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
-	extNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$`)
 	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-	// TailnetIPv4 and TailnetIPv6 are the ranges tailscaled assigns from.
-	TailnetIPv4 = netip.MustParsePrefix("100.64.0.0/10")
-	TailnetIPv6 = netip.MustParsePrefix("fd7a:115c:a1e0::/48")
 )
 
 type validator struct {
@@ -50,7 +47,7 @@ func (s *Spec) validate() error {
 	byLine := func(a, b *Error) int { return a.Line - b.Line }
 	slices.SortStableFunc(v.errs, byLine)
 	slices.SortStableFunc(s.warnings, byLine)
-	return v.errs.err()
+	return v.errs.Err()
 }
 
 func (v *validator) cluster() {
@@ -86,8 +83,8 @@ func (v *validator) cluster() {
 		v.add(fmt.Sprintf("unknown policy %q (want disabled, filtered or keep)", c.KubeSpan), "cluster", "kubespan")
 	}
 	for i, e := range c.Extensions {
-		if !extNameRe.MatchString(e) {
-			v.add(fmt.Sprintf("%q is not an official extension name (owner/name, e.g. siderolabs/iscsi-tools)", e), "cluster", "extensions", i)
+		if err := imagefactory.ValidateExtensionName(e); err != nil {
+			v.add(err.Error(), "cluster", "extensions", i)
 		}
 	}
 	if c.UnderlayFamily != 4 && c.UnderlayFamily != 6 {
@@ -123,9 +120,9 @@ func (v *validator) cluster() {
 				// A physical network numbered from CGNAT space: the policy
 				// grants disable-linux-cgnat-drop-rule (plan.Policy).
 			case list.key == "lanSubnets" && cgnatLAN(p):
-				v.add(fmt.Sprintf("%s is inside the tailnet range %s: in cluster-network mode kubelet and etcd, pinned to %s, could not tell the LAN from the tailnet", p, TailnetIPv4, TailnetIPv4), path...)
-			case p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6):
-				v.add(fmt.Sprintf("%s overlaps the tailnet range (%s, %s): tailscaled drops and reroutes that traffic", p, TailnetIPv4, TailnetIPv6), path...)
+				v.add(fmt.Sprintf("%s is inside the tailnet range %s: in cluster-network mode kubelet and etcd, pinned to %s, could not tell the LAN from the tailnet", p, tailnetip.IPv4, tailnetip.IPv4), path...)
+			case p.Overlaps(tailnetip.IPv4) || p.Overlaps(tailnetip.IPv6):
+				v.add(fmt.Sprintf("%s overlaps the tailnet range (%s, %s): tailscaled drops and reroutes that traffic", p, tailnetip.IPv4, tailnetip.IPv6), path...)
 			}
 			for _, o := range all {
 				if o.p.Overlaps(p) {
@@ -140,7 +137,7 @@ func (v *validator) cluster() {
 // cgnatLAN reports whether p is a LAN numbered from CGNAT space: strictly
 // inside 100.64.0.0/10, so tailnet addresses outside it stay apart.
 func cgnatLAN(p netip.Prefix) bool {
-	return p.Addr().Is4() && p.Bits() > TailnetIPv4.Bits() && TailnetIPv4.Contains(p.Addr())
+	return p.Addr().Is4() && p.Bits() > tailnetip.IPv4.Bits() && tailnetip.IPv4.Contains(p.Addr())
 }
 
 // createdWith checks the version the nodes' configs were generated with:
@@ -267,8 +264,8 @@ func (v *validator) tailnet() {
 		}
 		if p.Bits() == 0 {
 			v.add("a default route is an exit node: use tailnet.exitNode instead", path...)
-		} else if p.Overlaps(TailnetIPv4) || p.Overlaps(TailnetIPv6) {
-			v.add(fmt.Sprintf("%s overlaps the tailnet range %s", p, TailnetIPv4), path...)
+		} else if p.Overlaps(tailnetip.IPv4) || p.Overlaps(tailnetip.IPv6) {
+			v.add(fmt.Sprintf("%s overlaps the tailnet range %s", p, tailnetip.IPv4), path...)
 		}
 	}
 	v.selector(t.Routes.On, "tailnet", "routes", "on")

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/siderolabs/talos/pkg/machinery/config"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/gen"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/rules"
@@ -13,7 +14,7 @@ import (
 func genLint(cfg config.Provider, in gen.LintInput) []gen.Finding {
 	var installers map[string][]string
 	if in.TailosInstaller != "" {
-		installers = map[string][]string{in.TailosInstaller: append([]string{rules.TailosExtension}, in.Extensions...)}
+		installers = map[string][]string{in.TailosInstaller: append([]string{tailscaleext.TailosName}, in.Extensions...)}
 	}
 	fs := lint.CheckConfig(cfg, lint.Options{
 		Mode:          rules.Mode(in.Mode),

@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/schematic"
+	"github.com/tailos/tailos/secret"
 )
 
 // NewCmdSchematic groups the Image Factory schematic commands.
@@ -48,7 +50,7 @@ type schFactoryFlags struct {
 }
 
 func (ff *schFactoryFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&ff.Factory, "factory", schematic.DefaultFactory, "Image Factory base URL (self-hosted factories)")
+	cmd.Flags().StringVar(&ff.Factory, "factory", imagefactory.DefaultURL, "Image Factory base URL (self-hosted factories)")
 	cmd.Flags().BoolVar(&ff.Online, "online", false, "allow network requests to the factory")
 	cmd.Flags().DurationVar(&ff.Timeout, "timeout", schematic.DefaultTimeout, "bound on each factory request")
 }
@@ -174,7 +176,7 @@ func schWarnOwner(f *Factory, s *schematic.Schematic) {
 // schShow returns schematic text safe to print: tailnet keys are masked,
 // with a warning, since a factory serves a schematic to anyone with its ID.
 func schShow(f *Factory, text string) string {
-	masked := schematic.MaskSecrets(text)
+	masked := secret.Mask(text)
 	if masked != text {
 		fmt.Fprintln(f.IO.ErrOut, "warning: the schematic holds a tailnet key (masked here); the factory serves a schematic to anyone who knows its ID, so keep keys in the machine config (ExtensionServiceConfig), not in the schematic")
 	}

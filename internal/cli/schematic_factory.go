@@ -9,6 +9,8 @@ import (
 	"github.com/siderolabs/image-factory/pkg/client"
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -130,7 +132,7 @@ or with --online from the factory.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
-			if err := schematic.ValidateID(opts.ID); err != nil {
+			if err := imagefactory.ValidateSchematicID(opts.ID); err != nil {
 				return BadInput(err)
 			}
 			if err := schCheckOutput(opts.Output); err != nil {
@@ -300,9 +302,9 @@ func runSchematicExtensions(cmd *cobra.Command, f *Factory, opts *SchematicExten
 		return schWriteJSON(f.IO.Out, schExtensionsResult{TalosVersion: "v" + sv.String(), Tailscale: ts, Extensions: ext})
 	}
 	if ts != "" {
-		fmt.Fprintf(f.IO.Out, "Talos v%s ships %s %s\n\n", sv, schematic.TailscaleExtension, ts)
+		fmt.Fprintf(f.IO.Out, "Talos v%s ships %s %s\n\n", sv, tailscaleext.Name, ts)
 	} else {
-		fmt.Fprintf(f.IO.Out, "Talos v%s has no %s extension at %s\n\n", sv, schematic.TailscaleExtension, c.BaseURL())
+		fmt.Fprintf(f.IO.Out, "Talos v%s has no %s extension at %s\n\n", sv, tailscaleext.Name, c.BaseURL())
 	}
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tREF")

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -61,7 +63,7 @@ create --online to register it with a factory (the ID will be the same).`,
 func runSchematicNew(f *Factory, opts *SchematicNewOptions) error {
 	var errs []error
 	for _, e := range opts.Extensions {
-		if err := schematic.ValidateExtensionName(e); err != nil {
+		if err := imagefactory.ValidateExtensionName(e); err != nil {
 			errs = append(errs, fmt.Errorf("--ext: %w", err))
 		}
 	}
@@ -87,8 +89,8 @@ func runSchematicNew(f *Factory, opts *SchematicNewOptions) error {
 		}
 		seen[e] = true
 	}
-	if !seen[schematic.TailscaleExtension] {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s is not in the schematic: nodes installed or upgraded from it run without Tailscale\n", schematic.TailscaleExtension)
+	if !seen[tailscaleext.Name] {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s is not in the schematic: nodes installed or upgraded from it run without Tailscale\n", tailscaleext.Name)
 	}
 
 	res, err := newSchIDResult(s)

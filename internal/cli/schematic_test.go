@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/internal/iostreams"
-	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/schematic/factorytest"
 )
 
@@ -60,7 +60,7 @@ func TestSchematicOnline(t *testing.T) {
 		{"get online", "", []string{"schematic", "get", "--online", "--factory", srv.URL, tsID}, 0, "- siderolabs/tailscale", "", ""},
 		{"get online unknown", "", []string{"schematic", "get", "--online", "--factory", srv.URL, strings.Repeat("0", 64)}, 2, "", "schematic not found", ""},
 		{"get offline from the store", "", []string{"schematic", "get", "--store", store, tsID}, 0, "- siderolabs/tailscale", "", ""},
-		{"get offline unknown", "", []string{"schematic", "get", "--store", store, schematic.EmptyID}, 2, "", "offline: pass --online", ""},
+		{"get offline unknown", "", []string{"schematic", "get", "--store", store, imagefactory.EmptySchematicID}, 2, "", "offline: pass --online", ""},
 		{"versions offline", "", []string{"schematic", "versions", "--factory", srv.URL}, 2, "", "offline: the list of versions needs the factory", "GET /versions"},
 		{"versions online", "", []string{"schematic", "versions", "--online", "--factory", srv.URL}, 0, "v1.13.9\nv1.14.1\n", "", ""},
 		{"extensions online", "", []string{"schematic", "extensions", "--online", "--factory", srv.URL, "--talos", "v1.14.1"}, 0, "Talos v1.14.1 ships siderolabs/tailscale 1.98.1", "", ""},

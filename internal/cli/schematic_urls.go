@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -63,7 +64,7 @@ checked against the factory's platform table. No network is used.`,
 	cmd.Flags().StringVar(&opts.Arch, "arch", "amd64", "architecture: amd64 or arm64")
 	cmd.Flags().BoolVar(&opts.SecureBoot, "secureboot", false, "secure boot assets")
 	cmd.Flags().BoolVar(&opts.SBC, "sbc", false, "the schematic has a board overlay (implied by a FILE with an overlay)")
-	cmd.Flags().StringVar(&opts.Factory, "factory", schematic.DefaultFactory, "Image Factory base URL (self-hosted factories)")
+	cmd.Flags().StringVar(&opts.Factory, "factory", imagefactory.DefaultURL, "Image Factory base URL (self-hosted factories)")
 	cmd.Flags().StringVar(&opts.PXEFactory, "pxe-factory", "", "base URL of iPXE scripts (default https://pxe.factory.talos.dev for the public factory, else --factory)")
 	_ = cmd.MarkFlagRequired("talos")
 	schAddOutputFlag(cmd, &opts.Output)
@@ -96,7 +97,7 @@ func runSchematicURLs(ctx context.Context, f *Factory, opts *SchematicURLsOption
 		Factory: opts.Factory, TalosVersion: opts.TalosVersion, Platform: opts.Platform,
 		Arch: opts.Arch, SecureBoot: opts.SecureBoot, PXEFactory: opts.PXEFactory, Overlay: overlay,
 	}
-	if err := schematic.ValidateID(id); err != nil {
+	if err := imagefactory.ValidateSchematicID(id); err != nil {
 		return BadInput(fmt.Errorf("--id: %w", err))
 	}
 	assets, err := schematic.Assets(t, id)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/schematic"
 )
 
@@ -143,7 +144,7 @@ func printVerdicts(f *Factory, verdicts []schematic.Verdict) {
 		}
 		fmt.Fprintf(out, "%s  %s: %s\n", mark(v.Safe), v.Source, image)
 		if v.Safe {
-			fmt.Fprintf(out, "  schematic %s includes %s (found in %s)\n", v.Ref.SchematicID, schematic.TailscaleExtension, v.ResolvedBy)
+			fmt.Fprintf(out, "  schematic %s includes %s (found in %s)\n", v.Ref.SchematicID, tailscaleext.Name, v.ResolvedBy)
 		}
 		if v.Problem != "" {
 			fmt.Fprintf(out, "  problem: %s\n", v.Problem)

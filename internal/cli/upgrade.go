@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/iostreams"
 	"github.com/tailos/tailos/rollout"
 	"github.com/tailos/tailos/rules"
@@ -112,7 +114,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 	if opts.Online {
 		factory := opts.Factory
 		if factory == "" {
-			factory = schematic.DefaultFactory
+			factory = imagefactory.DefaultURL
 		}
 		fc, err := schematic.NewClient(factory, schematic.DefaultTimeout)
 		if err != nil {
@@ -152,7 +154,7 @@ func upgradeRun(ctx context.Context, opts *UpgradeOptions) error {
 		switch {
 		case err != nil:
 		case res.DryRun:
-			fmt.Fprintf(opts.IO.Out, "dry run: %d node(s) planned, every installer carries %s\n", len(res.Steps), schematic.TailscaleExtension)
+			fmt.Fprintf(opts.IO.Out, "dry run: %d node(s) planned, every installer carries %s\n", len(res.Steps), tailscaleext.Name)
 		default:
 			fmt.Fprintf(opts.IO.Out, "%d node(s) upgraded and verified\n", res.Upgraded)
 		}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/siderolabs/image-factory/pkg/client"
 	factory "github.com/siderolabs/image-factory/pkg/schematic"
+
+	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
 // Factory is the fake factory's state.
@@ -47,7 +49,7 @@ func New() *Factory {
 	ext := func(tsVersion string) []client.ExtensionInfo {
 		return []client.ExtensionInfo{
 			{Name: "siderolabs/iscsi-tools", Ref: "ghcr.io/siderolabs/iscsi-tools:v0.2.0", Digest: "sha256:" + strings.Repeat("1", 64), Author: "Sidero Labs", Description: "This system extension provides iscsi-tools."},
-			{Name: "siderolabs/tailscale", Ref: "ghcr.io/siderolabs/tailscale:" + tsVersion, Digest: "sha256:" + strings.Repeat("2", 64), Author: "Beau Trepp", Description: "[extra] Tailscale connects your team's devices and development environments for easy access to remote resources."},
+			{Name: tailscaleext.Name, Ref: "ghcr.io/siderolabs/tailscale:" + tsVersion, Digest: "sha256:" + strings.Repeat("2", 64), Author: "Beau Trepp", Description: "[extra] Tailscale connects your team's devices and development environments for easy access to remote resources."},
 		}
 	}
 	return &Factory{

@@ -1,7 +1,8 @@
-package schematic
+package imagefactory
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -16,7 +17,7 @@ type InstallerRef struct {
 	Digest     string `json:"digest,omitempty"`
 
 	// Factory is true for Image Factory installer references:
-	// <host>/[<platform>-]installer[-secureboot]/<schematic id>:<version>.
+	// <host>/[<prefix>/]<platform>-installer[-secureboot]/<schematic id>:<version>.
 	Factory     bool   `json:"factory"`
 	Platform    string `json:"platform,omitempty"` // metal for the legacy form
 	SecureBoot  bool   `json:"secureboot,omitempty"`
@@ -27,12 +28,31 @@ type InstallerRef struct {
 // Version is the Talos version the tag names (may be "latest").
 func (r InstallerRef) Version() string { return r.Tag }
 
+var releaseTag = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
+
+// IsTalosRelease reports whether v names a Talos release the way installer
+// tags do (v1.14.1; not latest, not a pre-release).
+func IsTalosRelease(v string) bool { return releaseTag.MatchString(v) }
+
+// TalosVersion is the tag when it names a Talos release (v1.14.1), else "".
+func (r InstallerRef) TalosVersion() string {
+	if IsTalosRelease(r.Tag) {
+		return r.Tag
+	}
+	return ""
+}
+
 // ParseInstallerImage parses an installer image reference and recognises
-// the factory's forms the way the factory's registry frontend does:
-// "installer" and "installer-secureboot" are metal, otherwise the image
-// name must end in -installer or -installer-secureboot. Anything else
-// (ghcr.io/siderolabs/installer, a custom imager build) is returned with
-// Factory false.
+// the factory's forms the way the factory's registry frontend does
+// (siderolabs/image-factory v0.8.4 internal/frontend/http/registry.go
+// getRequestedImage): the last two path components are <image>/<schematic
+// id>, where "installer" and "installer-secureboot" are metal and any
+// other image name must end in -installer or -installer-secureboot. Path
+// components before them are a mirror's prefix (a pull-through cache such
+// as harbor.lan/factory/metal-installer/<id>): the image is still the
+// factory's. Anything else (ghcr.io/siderolabs/installer, a custom imager
+// build) is returned with Factory false; only a reference that does not
+// parse at all is an error.
 func ParseInstallerImage(ref string) (InstallerRef, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -56,8 +76,12 @@ func ParseInstallerImage(ref string) (InstallerRef, error) {
 		out.Digest = d.DigestStr()
 	}
 
-	image, id, ok := strings.Cut(out.Repository, "/")
-	if !ok || strings.Contains(id, "/") || ValidateID(id) != nil {
+	parts := strings.Split(out.Repository, "/")
+	if len(parts) < 2 {
+		return out, nil
+	}
+	image, id := parts[len(parts)-2], parts[len(parts)-1]
+	if ValidateSchematicID(id) != nil {
 		return out, nil
 	}
 	switch {
@@ -74,4 +98,20 @@ func ParseInstallerImage(ref string) (InstallerRef, error) {
 	}
 	out.Factory, out.SchematicID = true, id
 	return out, nil
+}
+
+// InstallerImage is the factory installer reference for a schematic:
+// <host>/<platform>-installer[-secureboot]/<id>:<version>, or with
+// platform "" the legacy <host>/installer[-secureboot]/<id>:<version>
+// (metal, before Talos 1.10's unified installers). host has no scheme,
+// e.g. factory.talos.dev. ParseInstallerImage reads it back.
+func InstallerImage(host, platform, id, version string, secureBoot bool) string {
+	image := "installer"
+	if platform != "" {
+		image = platform + "-installer"
+	}
+	if secureBoot {
+		image += "-secureboot"
+	}
+	return host + "/" + image + "/" + id + ":" + version
 }

@@ -1,14 +1,13 @@
-package lint
+package imagefactory
 
 import (
 	"slices"
 	"testing"
 )
 
-// The IDs come out of tailos's own ID algorithm; the factory's published
-// vectors and the Tailscale schematic the rule tests use pin them.
-func TestWellKnownSchematics(t *testing.T) {
-	known := WellKnownSchematics()
+// The factory's published vectors and the Tailscale schematic the rule
+// tests use pin these IDs (schematic's tests recompute every one).
+func TestLookupWellKnown(t *testing.T) {
 	for id, exts := range map[string][]string{
 		"376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba": nil, // factory TestID "empty"
 		"9cba8e32753f91a16c1837ab8abf356af021706ef284aef07380780177d9a06c": nil, // "config1"
@@ -16,7 +15,7 @@ func TestWellKnownSchematics(t *testing.T) {
 		"fa8e05f142a851d3ee568eb0a8e5841eaf6b0ebc8df9a63df16ac5ed2c04f3e6": nil, // "secureboot"
 		"4a0d65c669d46663f377e7161e50cfd570c401f26fd9e7bda34a0216b6f1922b": {"siderolabs/tailscale"},
 	} {
-		got, ok := known[id]
+		got, ok := LookupWellKnown(id)
 		if !ok {
 			t.Errorf("%s not known", id)
 			continue
@@ -25,7 +24,12 @@ func TestWellKnownSchematics(t *testing.T) {
 			t.Errorf("%s: extensions %v, want %v", id, got, exts)
 		}
 	}
-	if len(known) != len(wellKnownDefs) {
-		t.Errorf("%d IDs for %d definitions: two definitions hash alike", len(known), len(wellKnownDefs))
+	if _, ok := LookupWellKnown(tsID); ok {
+		t.Errorf("%s is not a well-known schematic", tsID)
+	}
+	ws := WellKnownSchematics()
+	ws[4].Extensions[0] = "changed"
+	if got, _ := LookupWellKnown(ws[4].ID); got[0] == "changed" {
+		t.Error("WellKnownSchematics shares its extension lists")
 	}
 }
