@@ -8,8 +8,10 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
+	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -176,21 +178,17 @@ func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Outp
 		for _, w := range warnings {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: talos: %s", name, w))
 		}
-		if opts.Lint == nil {
-			continue
-		}
-		in := LintInput{
-			Mode:          p.Spec.Cluster.Mode,
+		// The same catalogue users run with `tailos check`.
+		for _, f := range lint.CheckConfig(cfg, lint.Options{
+			Mode:          rules.Mode(p.Spec.Cluster.Mode),
 			Node:          name,
 			TailnetDomain: p.Spec.Tailnet.Domain,
-			SchematicID:   p.SchematicID,
-			Extensions:    p.Schematic.Extensions(),
-		}
-		for _, f := range opts.Lint(cfg, in) {
+			Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
+		}) {
 			switch f.Severity {
-			case "error":
+			case rules.Error:
 				problems = append(problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-			case "warning":
+			case rules.Warning:
 				out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
 			}
 		}
