@@ -1,11 +1,9 @@
 package lint
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,6 +20,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/internal/userfile"
+	"github.com/tailos/tailos/lint/input"
+	"github.com/tailos/tailos/lint/input/talstomize"
+	"github.com/tailos/tailos/lint/input/topf"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -89,7 +90,7 @@ func NewLoader(base config.Provider) *Loader {
 // so patches of either shape resolve (new documents win); v1.11 is the last
 // single-document base, which JSON6902 patches need.
 const (
-	standInVersion     = "v1.13.0"
+	standInVersion     = input.StandInVersion
 	standInJSONVersion = "v1.11.0"
 )
 
@@ -328,11 +329,11 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	for _, d := range docs {
-		if d.Kind == yaml.MappingNode && isTalstomize(d) {
-			return l.talstomize(file, data, d)
+		if d.Kind == yaml.MappingNode && talstomize.Is(d) {
+			return l.project(file, func() (input.Project, error) { return talstomize.Read(file, data, d, l.Env) })
 		}
-		if d.Kind == yaml.MappingNode && isTopf(file, d) {
-			return l.topf(file, data, d)
+		if d.Kind == yaml.MappingNode && topf.Is(file, d) {
+			return l.project(file, func() (input.Project, error) { return topf.Read(file, data, d, l.Env) })
 		}
 		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
 			return l.talhelper(file, data, d)
@@ -487,24 +488,6 @@ func isWholeConfig(docs []*yaml.Node) bool {
 		}
 	}
 	return false
-}
-
-func parseDocs(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("YAML: %w", err)
-		}
-		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-			docs = append(docs, n.Content[0])
-		}
-	}
 }
 
 // noteDropped says which templated fields were left out of the check.
