@@ -164,8 +164,12 @@ var (
 	benchCfgs [][]byte
 )
 
+// benchConfigs are 1,000 full configs, half shaped as Talos 1.13 writes
+// them (all in v1alpha1), half as 1.14 does (the new documents).
 func benchConfigs(b *testing.B) [][]byte {
-	benchOnce.Do(func() { benchCfgs = fullConfigs(b, "v1.14.1", 1000) })
+	benchOnce.Do(func() {
+		benchCfgs = append(fullConfigs(b, "v1.13.0", 500), fullConfigs(b, "v1.14.1", 500)...)
+	})
 	return benchCfgs
 }
 
