@@ -77,13 +77,30 @@ type Loader struct {
 	// placeholders it lacks stay verbatim and are noted.
 	Env map[string]string
 
-	mu   sync.Mutex
-	gens map[string]*talosconf.Generator
+	mu   sync.Mutex // guards Notes
+	gens *generators
+}
+
+// generators are the stand-in base generators, one per version, cluster
+// and endpoint, shared by a loader and its forks.
+type generators struct {
+	mu sync.Mutex
+	m  map[string]*talosconf.Generator
 }
 
 // NewLoader returns a loader; base may be nil (a generated base is used).
 func NewLoader(base config.Provider) *Loader {
-	return &Loader{Base: base, gens: map[string]*talosconf.Generator{}}
+	return &Loader{Base: base, gens: &generators{m: map[string]*talosconf.Generator{}}}
+}
+
+// fork returns a loader for one file of a concurrent run: the same base,
+// values and generators, notes of its own (so they keep file order).
+func (l *Loader) fork() *Loader {
+	base := l.Base
+	if base != nil {
+		base = base.Clone()
+	}
+	return &Loader{Base: base, Env: l.Env, gens: l.gens}
 }
 
 // Stand-in bases: v1.13 keeps kubelet/sysctl/install settings in v1alpha1,
@@ -96,18 +113,18 @@ const (
 
 func (l *Loader) generated(version, cluster, endpoint string, role machine.Type) (config.Provider, error) {
 	key := version + "|" + cluster + "|" + endpoint
-	l.mu.Lock()
-	g, ok := l.gens[key]
+	l.gens.mu.Lock()
+	g, ok := l.gens.m[key]
 	if !ok {
 		var err error
 		g, err = talosconf.NewGenerator(talosconf.BaseOptions{ClusterName: cluster, Endpoint: endpoint, TalosVersion: version})
 		if err != nil {
-			l.mu.Unlock()
+			l.gens.mu.Unlock()
 			return nil, err
 		}
-		l.gens[key] = g
+		l.gens.m[key] = g
 	}
-	l.mu.Unlock()
+	l.gens.mu.Unlock()
 	return g.Base(role)
 }
 

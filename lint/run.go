@@ -8,7 +8,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
@@ -128,110 +127,79 @@ func Run(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 
-	var units []Unit
-	var mergedSources []Source
-	var unchecked []report.Input
+	o := runOptions{mode: req.Mode, known: known, lookup: lookup, tailnetDomain: req.TailnetDomain, fix: req.Fix}
 	if req.Merge {
-		var u Unit
-		u, mergedSources, err = loader.LoadMerged(req.Paths)
-		units = []Unit{u}
-	} else {
-		// Every file gets a result: one that cannot be loaded is reported
-		// as not checked, and the others are still checked.
-		var res PathsResult
-		res, err = loader.LoadPathsContext(ctx, req.Paths)
-		units = res.Units
-		for _, f := range res.Failed {
-			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusUnchecked, Problems: []string{rules.Mask(f.Err.Error())}})
+		return runMerged(loader, req, o)
+	}
+	jobs := listFiles(req.Paths)
+	step("checking %d file(s)", len(jobs))
+	files, err := checkFiles(ctx, loader, jobs, o)
+	if err != nil {
+		return Result{}, err
+	}
+	crossFiles(loader, jobs, files)
+
+	// Every file gets a result: one that cannot be loaded is reported as
+	// not checked, and the others are still checked.
+	var inputs, failed, ignored []report.Input
+	var units []checkedUnit
+	texts := map[string][]byte{}
+	for _, f := range files {
+		loader.Notes = append(loader.Notes, f.notes...)
+		switch {
+		case f.failed != nil:
+			failed = append(failed, report.Input{File: f.failed.File, Status: report.StatusUnchecked, Problems: []string{rules.Mask(f.failed.Err.Error())}})
+		case f.ignored != nil:
+			ignored = append(ignored, report.Input{File: f.ignored.File, Status: report.StatusIgnored, Problems: []string{f.ignored.Err.Error()}})
 		}
-		for _, f := range res.Ignored {
-			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusIgnored, Problems: []string{f.Err.Error()}})
+		for _, u := range f.units {
+			inputs = append(inputs, u.input)
+			units = append(units, u)
+		}
+		for _, file := range f.order {
+			if _, ok := texts[file]; !ok {
+				texts[file] = f.texts[file]
+			}
 		}
 	}
+	perUnit := make([][]rules.Finding, len(units))
+	models := make([]*rules.Config, len(units))
+	for i, u := range units {
+		perUnit[i], models[i] = u.findings, u.model
+	}
+	return finish(loader, req, perUnit, models, texts, append(inputs, append(failed, ignored...)...))
+}
+
+// runMerged checks the patch files of a --merge run as one node.
+func runMerged(loader *Loader, req Request, o runOptions) (Result, error) {
+	u, sources, err := loader.LoadMerged(req.Paths)
 	if err != nil {
-		if ctx.Err() != nil {
-			return Result{}, context.Cause(ctx)
-		}
 		// Loader errors can quote the input; keys stay masked.
 		return Result{}, &RequestError{Field: "Paths", Err: errors.New(rules.Mask(err.Error()))}
 	}
-	step("checking %d configuration(s)", len(units))
+	m := o.model(u)
+	fs := CheckSources(m, sources)
+	cross := CheckNodes([]*rules.Config{m}, []Unit{u})[0]
+	fs = append(fs, cross...)
+	slices.SortStableFunc(fs, byRule)
+	// A merged unit's Source is all its files together: each file's own
+	// text serves inline suppressions.
+	texts := map[string][]byte{}
+	for _, s := range sources {
+		texts[s.File] = s.Data
+	}
+	if _, ok := texts[u.File]; !ok {
+		texts[u.File] = u.Source
+	}
+	return finish(loader, req, [][]rules.Finding{fs}, []*rules.Config{m}, texts, []report.Input{unitInput(u, m, sources)})
+}
 
-	inputs := make([]report.Input, 0, len(units))
-	models := make([]*rules.Config, len(units))
-	perUnit := make([][]rules.Finding, len(units))
-	for i, u := range units {
-		if err := ctx.Err(); err != nil {
-			return Result{}, context.Cause(ctx)
-		}
-		schematics := known
-		if len(u.Schematics) > 0 {
-			schematics = mergeSchematics(known, u.Schematics)
-		}
-		m := BuildModel(u.Config, Options{
-			Mode: req.Mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
-			TailnetDomain: req.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion, Role: u.Role,
-			Load: u.Load,
-		})
-		models[i] = m
-		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
-		if len(u.Skipped) > 0 {
-			in.Status = report.StatusPartial
-			for _, s := range u.Skipped {
-				in.Problems = append(in.Problems, rules.Mask(s))
-			}
-		}
-		if mergedSources != nil {
-			perUnit[i] = CheckSources(m, mergedSources)
-			for _, s := range mergedSources {
-				in.Files = append(in.Files, s.File)
-			}
-		} else {
-			perUnit[i] = CheckUnit(m, u)
-			if len(u.Sources) > 1 { // a talhelper, topf or talstomize node built from patch files
-				for _, s := range u.Sources {
-					if !slices.Contains(in.Files, s.File) {
-						in.Files = append(in.Files, s.File)
-					}
-				}
-			}
-		}
-		inputs = append(inputs, in)
-	}
-	// Cross-node rules compare the nodes of one input (a talhelper
-	// cluster, or the files given together).
-	for _, g := range Groups(units) {
-		ms := make([]*rules.Config, len(g))
-		us := make([]Unit, len(g))
-		for j, i := range g {
-			ms[j], us[j] = models[i], units[i]
-		}
-		for j, fs := range CheckNodes(ms, us) {
-			i := g[j]
-			perUnit[i] = append(perUnit[i], fs...)
-			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
-		}
-	}
-	// Each file's own text, for inline suppressions: a merged unit's
-	// Source is all its files together, and an inline talstomize patch's
-	// Source holds only its own lines, so the first text seen wins.
-	sources := map[string][]byte{}
-	for _, s := range mergedSources {
-		sources[s.File] = s.Data
-	}
-	for _, u := range units {
-		if _, ok := sources[u.File]; !ok {
-			sources[u.File] = u.Source
-		}
-		for _, s := range u.Sources {
-			if _, ok := sources[s.File]; !ok {
-				sources[s.File] = s.Data
-			}
-		}
-	}
+// finish applies settings and inline suppressions, builds the fixes and
+// the report.
+func finish(loader *Loader, req Request, perUnit [][]rules.Finding, models []*rules.Config, texts map[string][]byte, inputs []report.Input) (Result, error) {
 	for i := range perUnit {
 		perUnit[i] = req.Settings.Apply(perUnit[i])
-		loader.Notes = append(loader.Notes, Suppress(perUnit[i], func(file string) []byte { return sources[file] })...)
+		loader.Notes = append(loader.Notes, Suppress(perUnit[i], func(file string) []byte { return texts[file] })...)
 	}
 	var res Result
 	var findings []rules.Finding
@@ -252,7 +220,7 @@ func Run(ctx context.Context, req Request) (Result, error) {
 	for i, n := range loader.Notes {
 		notes[i] = rules.Mask(n)
 	}
-	res.Report = report.New(findings, append(inputs, unchecked...), notes)
+	res.Report = report.New(findings, inputs, notes)
 	return res, nil
 }
 

@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,45 @@ func TestRunCancelled(t *testing.T) {
 	cancel(stop)
 	if _, err := Run(ctx, Request{Paths: []string{dir}}); !errors.Is(err, stop) {
 		t.Fatalf("got %v, want the cancel cause", err)
+	}
+}
+
+// Cross-node rules compare the files of one run, checked in parallel, and
+// their findings point at the lines of each file's own entries.
+func TestRunCrossFiles(t *testing.T) {
+	router := "apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=file:/var/lib/tailscale/authkey\n  - TS_ROUTES=192.168.1.0/24\n"
+	client := "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        addresses: [192.168.1.20/24]\n---\napiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment:\n  - TS_AUTHKEY=file:/var/lib/tailscale/authkey\n  - TS_EXTRA_ARGS=--accept-routes\n"
+	files := map[string]string{"a-router.yaml": router, "b-router.yaml": router}
+	for i := range 20 {
+		files[fmt.Sprintf("c-client-%02d.yaml", i)] = client
+	}
+	dir := writeFiles(t, files)
+	res, err := Run(context.Background(), Request{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, f := range res.Report.Findings {
+		switch {
+		case f.Rule == "TS103" && strings.Contains(filepath.Base(f.File), "router"):
+			if f.Line != 6 {
+				t.Errorf("%s TS103 at line %d, want 6 (TS_ROUTES)", filepath.Base(f.File), f.Line)
+			}
+			got["TS103"]++
+		case f.Rule == "TS104":
+			if f.Line != 12 || !strings.Contains(f.Message, "a-router.yaml advertises 192.168.1.0/24") {
+				t.Errorf("%s TS104 at line %d: %s", filepath.Base(f.File), f.Line, f.Message)
+			}
+			got["TS104"]++
+		}
+	}
+	if got["TS103"] != 2 || got["TS104"] != 20 {
+		t.Fatalf("TS103 on %d routers (want 2), TS104 on %d clients (want 20)", got["TS103"], got["TS104"])
+	}
+	// File order is kept, whatever order the workers finish in.
+	for i, in := range res.Report.Inputs[2:] {
+		if want := fmt.Sprintf("c-client-%02d.yaml", i); filepath.Base(in.File) != want {
+			t.Fatalf("input %d is %s, want %s", i+2, in.File, want)
+		}
 	}
 }
