@@ -1,13 +1,13 @@
 package lint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -277,6 +277,11 @@ func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsRes
 // isSchematic reports whether data is an Image Factory schematic: one
 // mapping whose keys are only the schematic's own.
 func isSchematic(data []byte) bool {
+	// A schematic has one of its keys: the byte search spares the other
+	// files (nearly all) a second YAML parse.
+	if !bytes.Contains(data, []byte("customization")) && !bytes.Contains(data, []byte("overlay")) {
+		return false
+	}
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil || len(m) == 0 {
 		return false
@@ -382,17 +387,40 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 	return l.patch(file, data, docs)
 }
 
-var (
-	topVersion   = regexp.MustCompile(`(?m)^version:\s*v1alpha1\s*$`)
-	topNodes     = regexp.MustCompile(`(?m)^nodes:`)
-	topTalhelper = regexp.MustCompile(`(?m)^clusterName:`) // also KubeClusterConfig's
-)
+// topLine reports whether a line of data satisfies match: a byte scan,
+// where a multi-line regular expression costs a pass of its own per
+// pattern over every file.
+func topLine(data []byte, match func(line []byte) bool) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if match(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// v1alpha1Line is `version: v1alpha1` at the top level.
+func v1alpha1Line(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("version:"))
+	return ok && string(bytes.Trim(rest, " \t\r\f")) == "v1alpha1"
+}
+
+func prefixLine(prefix string) func([]byte) bool {
+	return func(line []byte) bool { return bytes.HasPrefix(line, []byte(prefix)) }
+}
 
 // wholeFast loads a whole machine config that machinery accepts as it is,
 // without the YAML walk the other shapes need: that is what most inputs of a
 // large fleet are, and machinery's own parse is all it takes.
 func wholeFast(file string, data []byte) (Unit, bool) {
-	if !topVersion.Match(data) || topNodes.Match(data) && topTalhelper.Match(data) {
+	// clusterName is also KubeClusterConfig's; with nodes it is talhelper's.
+	if !topLine(data, v1alpha1Line) || topLine(data, prefixLine("nodes:")) && topLine(data, prefixLine("clusterName:")) {
 		return Unit{}, false
 	}
 	cfg, err := configloader.NewFromBytes(data)

@@ -1,6 +1,7 @@
 package input
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,13 +13,17 @@ import (
 	"github.com/tailos/tailos/internal/userfile"
 )
 
+// hasRef is the byte search that spares the regular expressions below a
+// pass over the many files that hold no ${VAR} at all.
+func hasRef(data []byte) bool { return bytes.Contains(data, []byte("${")) }
+
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Substitute replaces ${VAR} with env's value where env has it, as
 // talhelper's envsubst does; unknown variables stay verbatim (never
 // guessed). It does not touch `$$`, which is talhelper's escape.
 func Substitute(data []byte, env map[string]string) []byte {
-	if len(env) == 0 {
+	if len(env) == 0 || !hasRef(data) {
 		return data
 	}
 	return varRef.ReplaceAllFunc(data, func(m []byte) []byte {
@@ -36,6 +41,9 @@ var envEntryRef = regexp.MustCompile(`(?m)^\s*-\s*["']?([A-Za-z_][A-Za-z0-9_]*)=
 // from a ${VAR} placeholder: filled in by --env, the value is not written
 // in the file itself (TS040 does not apply).
 func TemplatedEnvKeys(data []byte) []string {
+	if !hasRef(data) {
+		return nil
+	}
 	var out []string
 	for _, m := range envEntryRef.FindAllSubmatch(data, -1) {
 		out = append(out, string(m[1]))
@@ -46,6 +54,9 @@ func TemplatedEnvKeys(data []byte) []string {
 // Unresolved lists the ${VAR} references left in data, each with the
 // line of its first use, sorted by line.
 func Unresolved(data []byte) []string {
+	if !hasRef(data) {
+		return nil
+	}
 	seen := map[string]bool{}
 	type ref struct {
 		name string
