@@ -32,11 +32,11 @@ func TestTopLineMatchesRegexp(t *testing.T) {
 func TestIsSchematic(t *testing.T) {
 	for src, want := range map[string]bool{
 		"customization:\n  systemExtensions: {}\n": true,
-		"overlay:\n  name: rpi\n":                   true,
-		"{customization: {}}\n":                     true,
-		"customization: {}\nmachine: {}\n":          false,
-		"version: v1alpha1\nmachine: {}\n":          false,
-		"":                                          false,
+		"overlay:\n  name: rpi\n":                  true,
+		"{customization: {}}\n":                    true,
+		"customization: {}\nmachine: {}\n":         false,
+		"version: v1alpha1\nmachine: {}\n":         false,
+		"":                                         false,
 	} {
 		if got := isSchematic([]byte(src)); got != want {
 			t.Errorf("isSchematic(%q) = %v", src, got)
