@@ -169,4 +169,3 @@ func parseDocs(data []byte) ([]*yaml.Node, error)     { return input.ParseDocs(d
 func pair(m *yaml.Node, key string) (k, v *yaml.Node) { return input.Pair(m, key) }
 func child(m *yaml.Node, key string) *yaml.Node       { return input.Child(m, key) }
 func value(m *yaml.Node, key string) string           { return input.Value(m, key) }
-func resolveAliases(n *yaml.Node)                     { input.ResolveAliases(n) }

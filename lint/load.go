@@ -21,6 +21,7 @@ import (
 
 	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/lint/input"
+	"github.com/tailos/tailos/lint/input/talhelper"
 	"github.com/tailos/tailos/lint/input/talstomize"
 	"github.com/tailos/tailos/lint/input/topf"
 	"github.com/tailos/tailos/rules"
@@ -357,7 +358,7 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		if d.Kind == yaml.MappingNode && topf.Is(file, d) {
 			return l.project(file, func() (input.Project, error) { return topf.Read(file, data, d, l.Env) })
 		}
-		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
+		if d.Kind == yaml.MappingNode && talhelper.Is(d) {
 			return l.talhelper(file, data, d)
 		}
 	}
