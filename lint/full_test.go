@@ -183,6 +183,7 @@ func BenchmarkLint1000(b *testing.B) { benchmarkRun(b, 1000) }
 func BenchmarkMachineryLoadValidate1000(b *testing.B) {
 	cfgs := benchConfigs(b)
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		for _, src := range cfgs {
 			cfg, err := configloader.NewFromBytes(src)
@@ -194,4 +195,5 @@ func BenchmarkMachineryLoadValidate1000(b *testing.B) {
 			}
 		}
 	}
+	reportCPU(b, cpu)
 }

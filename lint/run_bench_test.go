@@ -65,6 +65,7 @@ func benchmarkRun(b *testing.B, n int) {
 	dir := writeBenchFiles(b, n)
 	var peak uint64
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		peak = max(peak, peakHeap(func() {
 			res, err := Run(context.Background(), Request{Paths: []string{dir}})
@@ -76,7 +77,13 @@ func benchmarkRun(b *testing.B, n int) {
 			}
 		}))
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+// reportCPU reports the CPU time per op since start (all threads).
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkRun10000 is BenchmarkLint1000 on 10,000 files. peak-heap-MB is
@@ -94,6 +101,7 @@ func BenchmarkMachineryFiles10000(b *testing.B) {
 	}
 	var peak uint64
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		peak = max(peak, peakHeap(func() {
 			for _, e := range entries {
@@ -111,5 +119,6 @@ func BenchmarkMachineryFiles10000(b *testing.B) {
 			}
 		}))
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
