@@ -124,6 +124,12 @@ func (x *Index) Line(loc rules.Loc) int {
 		if !c.holds(loc.Doc) {
 			continue
 		}
+		if !c.parsed {
+			// A plain block mapping gives the line without a parse.
+			if l, ok := blockPath(c.text, loc.Path); ok {
+				return c.offset + l
+			}
+		}
 		if d := c.doc(); d != nil {
 			if l, full := walkFull(d, loc.Path); full {
 				return l
