@@ -32,8 +32,8 @@ var logCauses = []logCause{
 	{
 		id:      "flag-repeated",
 		re:      regexp.MustCompile(`flag provided multiple times`),
-		summary: "a flag is given twice to `tailscale up`/`set` (TS_EXTRA_ARGS repeats a flag containerboot already sets, or repeats one)",
-		remedy:  "remove the repeated flag from TS_EXTRA_ARGS in the ExtensionServiceConfig (tailos check reports it as TS130), then talosctl patch machineconfig",
+		summary: "a flag is given twice to `tailscale up` (TS_EXTRA_ARGS repeats one containerboot already passes: --hostname, --advertise-routes, --authkey, a second --accept-dns; or repeats one of its own); with TS_AUTH_ONCE=true containerboot runs `up` only at a login, so it strikes a fresh or wiped node",
+		remedy:  "remove the repeated flag from TS_EXTRA_ARGS in the ExtensionServiceConfig (keep at most one --accept-dns; tailos check reports the other repeats as TS130), then talosctl patch machineconfig",
 		source:  "tailscale.com cmd/tailscale/cli/cli.go (onceFlagValue.Set), printed by the flag package as `invalid value ... for flag -NAME: flag provided multiple times`",
 	},
 	{

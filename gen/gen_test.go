@@ -33,7 +33,7 @@ func loadExample(t testing.TB, name string) *spec.Spec {
 
 // The shipped examples render to golden files a human has read.
 func TestGolden(t *testing.T) {
-	for _, ex := range []string{"homelab.yaml", "cluster-network.yaml", "hybrid.yaml"} {
+	for _, ex := range []string{"homelab.yaml", "cluster-network.yaml", "hybrid.yaml", "router-tailos.yaml"} {
 		t.Run(ex, func(t *testing.T) {
 			out, err := Generate(loadExample(t, ex), Options{})
 			if err != nil {

@@ -55,6 +55,14 @@ type stepsData struct {
 	// node addresses for doctor (shell-quoted, comma-joined).
 	Tailos    func(args string) string
 	NodeAddrs string
+	// Imager builds the installer with the tailos-built extension
+	// (tailnet.extension.source: tailos), else nil.
+	Imager *imagerSteps
+}
+
+// imagerSteps are the values of the imager command (shell-quoted).
+type imagerSteps struct {
+	Version, Arch, Base, Image, Installer string
 }
 
 func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]byte, error) {
@@ -115,6 +123,17 @@ func nextSteps(p *plan.Plan, shape ShapeSource, inline bool, outDir string) ([]b
 			if a.Kind == "iso" && d.ISO == "" {
 				d.ISO = a.URL
 			}
+		}
+	}
+	if s.TailosExtension() && len(p.Nodes) > 0 {
+		base, err := schematic.InstallerImage(plan.Target(s, p.Nodes[0].Spec), p.SchematicID)
+		if err != nil {
+			return nil, err
+		}
+		e := s.Tailnet.Extension
+		d.Imager = &imagerSteps{
+			Version: shq(s.Cluster.TalosVersion), Arch: shq(s.Cluster.Arch), Base: shq(base),
+			Image: shq(e.Image), Installer: shq(e.Installer),
 		}
 	}
 	var buf bytes.Buffer
@@ -267,7 +286,25 @@ Merge ` + "`tailnet/policy.hujson`" + ` into your tailnet policy{{if .Headscale}
 it lets {{range $i, $a := .P.Spec.Tailnet.Admins}}{{if $i}}, {{end}}` + "`{{$a}}`" + `{{end}} own the tags and reach ports 50000 (Talos API) and 6443
 (Kubernetes API){{if .P.Spec.AllRoutes}}, and auto-approves exactly the advertised routes{{end}}.
 
-## 3. A new cluster
+{{with .Imager}}## The installer with the tailos-built extension
+
+` + "`tailnet.extension.source: tailos`" + `: every node installs, and upgrades, from {{.Installer}}, which the
+Image Factory cannot build (it serves official extensions only). Build it once with Talos's imager from
+the factory installer of schematic ` + "`{{$.P.SchematicID}}`" + ` (your other extensions, no siderolabs/tailscale)
+and the image ` + "`tailos extension build --push`" + ` made, then push it:
+
+` + "```sh" + `
+docker run --rm -t -v "$PWD/_out:/out" -v /dev:/dev --privileged \
+  ghcr.io/siderolabs/imager:{{.Version}} installer --arch {{.Arch}} \
+  --base-installer-image {{.Base}} \
+  --system-extension-image {{.Image}}
+crane push _out/installer-{{.Arch}}.tar {{.Installer}}
+` + "```" + `
+
+The factory's boot media below carry no Tailscale: a node gets the extension when it installs from
+this installer. See docs/extension.md, "Getting it onto nodes".
+
+{{end}}## 3. A new cluster
 
 Boot every node from the Image Factory media for schematic ` + "`{{.P.SchematicID}}`" + `:
 
@@ -318,7 +355,10 @@ Or with talosctl alone (the same patches, merged into each node's config):
 {{range .Nodes}}{{.LivePatch}}
 {{end}}` + "```" + `
 
-Then move each node onto the installer that carries the extension. ` + "`tailos upgrade`" + ` uses the
+Then move each node onto the installer that carries the extension.{{if .Imager}} ` + "`tailos upgrade`" + ` verifies
+Image Factory installers only and refuses this spec's imager build; upgrade with talosctl, one node at a
+time, and build a new installer (the imager command above) for every new Talos version.
+{{else}} ` + "`tailos upgrade`" + ` uses the
 factory installer of this spec's schematic, refuses one that would drop Tailscale, and checks each node
 is back on the tailnet with the same identity before the next (` + "`--dry-run`" + ` shows the plan):
 
@@ -326,7 +366,7 @@ is back on the tailnet with the same identity before the next (` + "`--dry-run`"
 {{call .Tailos (printf "upgrade --to %s --dry-run" (sh .P.Spec.Cluster.TalosVersion))}}
 {{call .Tailos (printf "upgrade --to %s" (sh .P.Spec.Cluster.TalosVersion))}}
 ` + "```" + `
-
+{{end}}
 With talosctl, **always pass --image**: without it ` + "`talosctl upgrade`" + ` installs the empty-schematic
 installer and Tailscale disappears after the reboot.
 

@@ -178,12 +178,19 @@ func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Outp
 		for _, w := range warnings {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: talos: %s", name, w))
 		}
-		// The same catalogue users run with `tailos check`.
+		// The same catalogue users run with `tailos check`; an installer
+		// the imager builds with the tailos extension on top of the
+		// schematic's carries both.
+		var installers map[string][]string
+		if p.Spec.TailosExtension() {
+			installers = map[string][]string{p.Spec.Tailnet.Extension.Installer: append([]string{rules.TailosExtension}, p.Schematic.Extensions()...)}
+		}
 		for _, f := range lint.CheckConfig(cfg, lint.Options{
 			Mode:          rules.Mode(p.Spec.Cluster.Mode),
 			Node:          name,
 			TailnetDomain: p.Spec.Tailnet.Domain,
 			Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
+			Installers:    installers,
 		}) {
 			switch f.Severity {
 			case rules.Error:

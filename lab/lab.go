@@ -94,6 +94,10 @@ type Options struct {
 	// are not on the tailnet until a config is applied (LabPatch holds what
 	// only the lab adds). It implies SkipTailnetWait (Talos runtime).
 	NoTailscaleConfig bool
+	// WorkerConfigs boots the spec's workers with machinery's worker
+	// config (no etcd, no trustd) instead of the controlplane config every
+	// node gets by default (Talos runtime).
+	WorkerConfigs bool
 }
 
 // Lab is a running lab.

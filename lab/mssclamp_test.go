@@ -74,7 +74,7 @@ func TestTalosMSSClampRouter(t *testing.T) {
 
 // reachBehind waits until node-2 reaches the LAN host through node-1 again
 // (a restarted router needs a handshake and its route back).
-func reachBehind(t *testing.T, l *lab.Lab) {
+func reachBehind(t testing.TB, l *lab.Lab) {
 	t.Helper()
 	host := net.JoinHostPort(l.Nodes[0].Behind[0].String(), "7003")
 	var err error
@@ -88,7 +88,7 @@ func reachBehind(t *testing.T, l *lab.Lab) {
 
 // setNodeEnv appends env entries to a node's ExtensionServiceConfig, applies
 // it through the Talos API and waits for ext-tailscale to run again.
-func setNodeEnv(t *testing.T, l *lab.Lab, n *lab.Node, entries ...string) {
+func setNodeEnv(t testing.TB, l *lab.Lab, n *lab.Node, entries ...string) {
 	t.Helper()
 	pid, _ := extProcess(t, n)
 	ca, err := os.ReadFile(l.Headscale.CA)
@@ -130,7 +130,7 @@ func setNodeEnv(t *testing.T, l *lab.Lab, n *lab.Node, entries ...string) {
 }
 
 // waitClampRules waits until node-1's clamp table is there (or gone).
-func waitClampRules(t *testing.T, n *lab.Node, want bool) {
+func waitClampRules(t testing.TB, n *lab.Node, want bool) {
 	t.Helper()
 	f, err := os.Open(lab.NetnsPath(n.Netns))
 	if err != nil {
@@ -153,7 +153,7 @@ func waitClampRules(t *testing.T, n *lab.Node, want bool) {
 
 // dropFragNeeded makes the LAN host deaf to ICMP fragmentation-needed, as
 // behind a middlebox that filters it.
-func dropFragNeeded(t *testing.T, ns string) {
+func dropFragNeeded(t testing.TB, ns string) {
 	t.Helper()
 	f, err := os.Open(lab.NetnsPath(ns))
 	if err != nil {
@@ -182,7 +182,7 @@ func dropFragNeeded(t *testing.T, ns string) {
 // download connects from peerNS to a listener on host in lanNS, has the LAN
 // host send size bytes, and returns how many arrived within limit and the
 // MSS of the SYN-ACK as it reached the peer (read with a packet socket).
-func download(t *testing.T, peerNS, lanNS, host string, size int, limit time.Duration) (int, uint16) {
+func download(t testing.TB, peerNS, lanNS, host string, size int, limit time.Duration) (int, uint16) {
 	t.Helper()
 	ln, err := listen(lanNS, net.JoinHostPort(host, "0"))
 	if err != nil {
@@ -199,8 +199,63 @@ func download(t *testing.T, peerNS, lanNS, host string, size int, limit time.Dur
 		_ = c.SetWriteDeadline(time.Now().Add(limit))
 		_, _ = c.Write(make([]byte, size))
 	}()
+	mssc := captureMSS(t, peerNS, port, true, limit)
+	c, err := dial(peerNS, net.JoinHostPort(host, strconv.Itoa(int(port))), 15*time.Second)
+	if err != nil {
+		t.Fatalf("%s → %s: %v", peerNS, host, err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(limit))
+	n, _ := io.Copy(io.Discard, io.LimitReader(c, int64(size)))
+	return int(n), <-mssc
+}
+
+// upload connects from peerNS to a listener on host in lanNS and sends size
+// bytes; it returns how many the LAN host received within limit and the MSS
+// of the SYN as it reached the LAN host.
+func upload(t testing.TB, peerNS, lanNS, host string, size int, limit time.Duration) (int, uint16) {
+	t.Helper()
+	ln, err := listen(lanNS, net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	got := make(chan int, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- 0
+			return
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(limit))
+		n, _ := io.Copy(io.Discard, io.LimitReader(c, int64(size)))
+		got <- int(n)
+	}()
+	mssc := captureMSS(t, lanNS, port, false, limit)
+	c, err := dial(peerNS, net.JoinHostPort(host, strconv.Itoa(int(port))), 15*time.Second)
+	if err != nil {
+		t.Fatalf("%s → %s: %v", peerNS, host, err)
+	}
+	defer c.Close()
+	_ = c.SetWriteDeadline(time.Now().Add(limit))
+	_, _ = c.Write(make([]byte, size))
+	var n int
+	select {
+	case n = <-got:
+	case <-time.After(limit + 5*time.Second):
+	}
+	return n, <-mssc
+}
+
+// captureMSS watches every interface of ns with a packet socket for the
+// first TCP SYN (synAck false: to port) or SYN-ACK (true: from port) and
+// sends its MSS option, or 0 when none passed within limit.
+func captureMSS(t testing.TB, ns string, port uint16, synAck bool, limit time.Duration) <-chan uint16 {
+	t.Helper()
 	var psock int
-	if err := lab.InNetns(peerNS, func() error {
+	if err := lab.InNetns(ns, func() error {
 		var err error
 		psock, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_ALL)))
 		if err != nil {
@@ -211,41 +266,42 @@ func download(t *testing.T, peerNS, lanNS, host string, size int, limit time.Dur
 	}); err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(psock)
 	mssc := make(chan uint16, 1)
 	go func() {
+		defer unix.Close(psock)
 		buf := make([]byte, 65536)
 		for end := time.Now().Add(limit); time.Now().Before(end); {
 			n, _, err := unix.Recvfrom(psock, buf, 0)
 			if err != nil {
 				continue
 			}
-			if mss, ok := synAckMSS(buf[:n], port); ok {
+			if mss, ok := synMSS(buf[:n], port, synAck); ok {
 				mssc <- mss
 				return
 			}
 		}
 		mssc <- 0
 	}()
-	c, err := dial(peerNS, net.JoinHostPort(host, strconv.Itoa(int(port))), 15*time.Second)
-	if err != nil {
-		t.Fatalf("node-2 → LAN host %s: %v", host, err)
-	}
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(limit))
-	n, _ := io.Copy(io.Discard, io.LimitReader(c, int64(size)))
-	return int(n), <-mssc
+	return mssc
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// synAckMSS returns the MSS option of an IPv4 TCP SYN-ACK from port.
-func synAckMSS(p []byte, port uint16) (uint16, bool) {
+// synMSS returns the MSS option of an IPv4 TCP SYN to port (synAck false)
+// or SYN-ACK from port (synAck true).
+func synMSS(p []byte, port uint16, synAck bool) (uint16, bool) {
 	if len(p) < 20 || p[0]>>4 != 4 || p[9] != unix.IPPROTO_TCP {
 		return 0, false
 	}
 	tcp := p[int(p[0]&0xf)*4:]
-	if len(tcp) < 20 || binary.BigEndian.Uint16(tcp[0:]) != port || tcp[13]&0x12 != 0x12 {
+	if len(tcp) < 20 {
+		return 0, false
+	}
+	flags, at := tcp[13]&0x12, binary.BigEndian.Uint16(tcp[2:])
+	if synAck {
+		flags, at = tcp[13]&0x12, binary.BigEndian.Uint16(tcp[0:])
+	}
+	if at != port || (synAck && flags != 0x12) || (!synAck && flags != 0x02) {
 		return 0, false
 	}
 	opts := tcp[20:min(len(tcp), int(tcp[12]>>4)*4)]

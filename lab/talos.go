@@ -21,6 +21,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
+	machinecfg "github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"github.com/siderolabs/talos/pkg/machinery/constants"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
@@ -103,7 +104,11 @@ func (l *Lab) startTalosNodes(ctx context.Context) error {
 			n.Patch = patch
 			patches = append(patches, patch)
 		}
-		if n.MachineConfig, err = l.cluster.NodeConfig(patches...); err != nil {
+		nodeConfig := l.cluster.NodeConfig
+		if l.opts.WorkerConfigs && n.Plan.Role == machinecfg.TypeWorker {
+			nodeConfig = l.cluster.WorkerConfig
+		}
+		if n.MachineConfig, err = nodeConfig(patches...); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 		n.Talos = talosnode.New(talosnode.Config{

@@ -39,7 +39,7 @@ func specFile(t *testing.T, nodes int, mode string) string {
 }
 
 // waitFor polls cond until it reports true or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last string
@@ -125,7 +125,7 @@ func addrs(a []netip.Addr) string {
 
 // extProcess finds ext-tailscale's containerboot in a node's network
 // namespace and returns its PID and environment.
-func extProcess(t *testing.T, n *lab.Node) (int, []string) {
+func extProcess(t testing.TB, n *lab.Node) (int, []string) {
 	t.Helper()
 	var want syscall.Stat_t
 	if err := syscall.Stat(lab.NetnsPath(n.Netns), &want); err != nil {

@@ -30,6 +30,10 @@ type Options struct {
 	TailnetDomain string
 	// Schematics maps known schematic IDs to their official extensions.
 	Schematics map[string][]string
+	// Installers maps install images that are not Image Factory
+	// installers (an imager build) to the extensions they carry;
+	// rules.TailosExtension names the tailos-built one.
+	Installers map[string][]string
 	// LookupSchematic, when set, is asked about IDs not in Schematics
 	// (e.g. tailos's local schematic store).
 	LookupSchematic func(id string) (extensions []string, ok bool)

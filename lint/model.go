@@ -139,6 +139,10 @@ func installModel(cfg config.Provider, c *rules.Config, kinds map[string]bool, o
 	switch {
 	case in.SchematicID == rules.EmptySchematicID:
 		in.SchematicKnown = true
+	case !in.Factory:
+		if exts, ok := opts.Installers[in.Image]; ok {
+			in.Custom, in.SchematicKnown, in.Extensions = true, true, exts
+		}
 	case in.Factory:
 		if exts, ok := opts.Schematics[in.SchematicID]; ok {
 			in.SchematicKnown, in.Extensions = true, exts

@@ -19,6 +19,10 @@ func buildNode(s *spec.Spec, n spec.Node, schematicID string, shape talosconf.Sh
 	if err != nil {
 		return Node{}, fmt.Errorf("installer image: %w", err)
 	}
+	if s.TailosExtension() {
+		// The imager's installer with the tailos-built extension.
+		image = s.Tailnet.Extension.Installer
+	}
 	np := Node{
 		Spec:         n,
 		Role:         role,

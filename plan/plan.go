@@ -112,9 +112,14 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 }
 
 // Schematic is the Image Factory schematic every node installs: the
-// Tailscale extension first, then the extra extensions in spec order.
+// Tailscale extension first, then the extra extensions in spec order. With
+// the tailos-built extension the schematic leaves siderolabs/tailscale out:
+// its installer is the imager's base, which adds the tailos image.
 func Schematic(s *spec.Spec) *schematic.Schematic {
 	exts := []string{schematic.TailscaleExtension}
+	if s.TailosExtension() {
+		exts = nil
+	}
 	for _, e := range s.Cluster.Extensions {
 		if e != schematic.TailscaleExtension {
 			exts = append(exts, e)

@@ -98,8 +98,12 @@ func TestPolicyHeadscale(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := parsePolicy(t, b)
-	if p.Grants != nil || len(p.ACLs) != 2 {
+	if p.Grants != nil || len(p.ACLs) != 3 {
 		t.Fatalf("grants %v acls %v", p.Grants, p.ACLs)
+	}
+	// The exit node is approved and its use granted to the admins.
+	if dst := p.ACLs[2]["dst"].([]any); len(dst) != 1 || dst[0] != "autogroup:internet:*" {
+		t.Errorf("exit node acl dst: %v", dst)
 	}
 	if _, ok := p.Groups["group:ops"]; !ok || len(p.Groups) != 1 {
 		t.Errorf("groups: %v", p.Groups)

@@ -108,6 +108,10 @@ func Policy(s *spec.Spec) ([]byte, error) {
 			b.line("// Approving a route does not grant access to it: admins reach what the nodes route.")
 			b.line(`{"action": "accept", "src": %s, "dst": %s},`, q(admins), q(withPorts(rs, "*")))
 		}
+		if len(exitTags) > 0 {
+			b.line("// Approving an exit node does not grant its use: admins reach the internet through it.")
+			b.line(`{"action": "accept", "src": %s, "dst": ["autogroup:internet:*"]},`, q(admins))
+		}
 		if s.Cluster.Mode == spec.ModeClusterNetwork {
 			b.line("// cluster-network mode: kubelet, etcd and the CNI talk over the tailnet.")
 			b.line(`{"action": "accept", "src": %s, "dst": %s},`, q(tags), q(withPorts(tags, "*")))
@@ -119,6 +123,10 @@ func Policy(s *spec.Spec) ([]byte, error) {
 		if len(routes) > 0 {
 			b.line("// Approving a route does not grant access to it: admins reach what the nodes route.")
 			b.line(`{"src": %s, "dst": %s, "ip": ["*"]},`, q(admins), q(rs))
+		}
+		if len(exitTags) > 0 {
+			b.line("// Approving an exit node does not grant its use: admins reach the internet through it.")
+			b.line(`{"src": %s, "dst": ["autogroup:internet"], "ip": ["*"]},`, q(admins))
 		}
 		if s.Cluster.Mode == spec.ModeClusterNetwork {
 			b.line("// cluster-network mode: kubelet, etcd and the CNI talk over the tailnet.")

@@ -120,6 +120,8 @@ func PlanStep(ctx context.Context, req UpgradeRequest, n *spec.Node, f Facts) (S
 	switch {
 	case req.Image != "":
 		image, st.Source = req.Image, "image"
+	case n != nil && req.Spec != nil && req.Spec.TailosExtension():
+		return st, fmt.Errorf("node %s: the spec installs the tailos-built extension from %s, an imager build this tool cannot verify: build the installer for %s and upgrade with talosctl upgrade --image", n.Name, req.Spec.Tailnet.Extension.Installer, req.To)
 	case n != nil && req.Spec != nil:
 		st.Node = n.Name
 		sch := plan.Schematic(req.Spec)

@@ -258,6 +258,9 @@ type InstallInfo struct {
 	// (the empty schematic, or a schematic given to the linter).
 	SchematicKnown bool
 	Extensions     []string
+	// Custom is true for a non-factory installer whose extensions the
+	// linter was told (an imager build, e.g. with the tailos extension).
+	Custom bool
 	// Unresolved is true when the image is a template reference
 	// (${installer_url}, {{ .Image }}) that tailos cannot judge.
 	Unresolved bool

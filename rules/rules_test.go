@@ -175,6 +175,7 @@ var cases = []ruleCase{
 	{rule: "TS120", bad: envWith(), good: docs(envWith(), "machine:\n  certSANs: [100.101.102.103]\n"), severity: "info"},
 	{rule: "TS130", bad: envWith("TS_HOSTNAME=cp-1", "TS_EXTRA_ARGS=--hostname=cp-1 --ssh"), good: envWith("TS_HOSTNAME=cp-1", "TS_EXTRA_ARGS=--ssh")},
 	{rule: "TS130", bad: envWith("TS_EXTRA_ARGS=--authkey=x --ssh --ssh"), good: envWith("TS_EXTRA_ARGS=--ssh")},
+	{rule: "TS130", bad: envWith("TS_EXTRA_ARGS=--accept-dns=false --ssh --accept-dns=false"), good: envWith("TS_EXTRA_ARGS=--accept-dns=false --ssh")},
 	{rule: "TS131", bad: envWith("TS_USERSPACE=true"), good: envWith("TS_USERSPACE=false")},
 	{rule: "TS132", bad: envWith("TS_CLIENT_ID=k1"), good: esc("TS_CLIENT_ID=k1", "TS_CLIENT_SECRET=file:/var/lib/tailscale/s", "TS_AUTH_ONCE=true")},
 	{rule: "TS132", bad: envWith("TS_LOCAL_ADDR_PORT=0.0.0.0"), good: envWith("TS_LOCAL_ADDR_PORT=127.0.0.1:9002")},

@@ -5,6 +5,11 @@ import "fmt"
 // TailscaleExtension is the official extension's name in a schematic.
 const TailscaleExtension = "siderolabs/tailscale"
 
+// TailosExtension names the extension `tailos extension build` makes in an
+// installer's extension list (it is not in any schematic: the imager adds
+// it to an installer).
+const TailosExtension = "tailos/tailscale"
+
 var _ = register(&Rule{
 	ID:       "TS001",
 	Title:    "ExtensionServiceConfig for tailscale, but the install image's schematic has no tailscale extension",
@@ -44,7 +49,7 @@ const EmptySchematicID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2e
 
 func hasTailscale(exts []string) bool {
 	for _, e := range exts {
-		if e == TailscaleExtension || e == "tailscale" {
+		if e == TailscaleExtension || e == TailosExtension || e == "tailscale" {
 			return true
 		}
 	}

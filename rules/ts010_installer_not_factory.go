@@ -21,7 +21,7 @@ var _ = register(&Rule{
 	Fix: "Set machine.install.image (UnattendedInstallConfig installer.image on Talos ≥ 1.14) to the factory " +
 		"installer of a schematic that includes siderolabs/tailscale, and always upgrade with `--image` set to it.",
 	Check: func(c *Config) []Result {
-		if c.Tailscale == nil || c.Install.Factory {
+		if c.Tailscale == nil || c.Install.Factory || c.Install.Custom && hasTailscale(c.Install.Extensions) {
 			return nil
 		}
 		if c.Install.Unresolved {

@@ -27,12 +27,16 @@ var _ = register(&Rule{
 		"tailscale/tailscale v1.96.5 net/tstun/mtu.go (safeTUNMTU = 1280)",
 		"extension/mssclamp in this repository (the clamp and its namespace proof)",
 	},
-	Fix: "Build the extension with `tailos extension build` (its entrypoint is the clamp), install it instead of " +
-		"siderolabs/tailscale, and set TAILOS_MSS_CLAMP=auto in the ExtensionServiceConfig (`tailos gen` does for " +
-		"routers and exit nodes). Otherwise make sure ICMP fragmentation-needed reaches the LAN hosts, or lower their MTU.",
+	Fix: "Build the extension with `tailos extension build --push` (its entrypoint is the clamp), build an installer " +
+		"with it using Talos's imager, and install that instead of siderolabs/tailscale: in tailos.yaml, " +
+		"`tailnet.extension: {source: tailos, image: …, installer: …}` makes `tailos gen` emit that install image and " +
+		"the imager command; gen sets TAILOS_MSS_CLAMP=auto on routers and exit nodes. Otherwise make sure ICMP " +
+		"fragmentation-needed reaches the LAN hosts, or lower their MTU.",
 	Check: func(c *Config) []Result {
 		t := c.Tailscale
-		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) {
+		// Only an install image known to carry the official extension is
+		// judged: the tailos-built one clamps, an unknown one may.
+		if t == nil || !c.Install.SchematicKnown || !hasTailscale(c.Install.Extensions) || c.Install.HasExtension(TailosExtension) {
 			return nil
 		}
 		routes, _ := advertisedRoutes(t)

@@ -36,7 +36,8 @@ var _ = register(&Rule{
 	Why: "Since Tailscale 1.84 the CLI rejects repeated flags (\"flag provided multiple times\"). containerboot already " +
 		"passes --auth-key for TS_AUTHKEY, --hostname for TS_HOSTNAME, --advertise-routes for TS_ROUTES and the " +
 		"--client-*/--id-token/--audience flags; repeating one in TS_EXTRA_ARGS (aliases such as --authkey count) " +
-		"makes every `tailscale up` fail. (--accept-dns is extracted and exempt since 1.84.2.)",
+		"makes every `tailscale up` fail. containerboot lifts the first --accept-dns out of TS_EXTRA_ARGS (since " +
+		"1.84.2), so one is fine and a second one fails the same way.",
 	Sources: []string{
 		"tailscale/tailscale v1.96.5 cmd/containerboot/tailscaled.go tailscaleUp (the flags containerboot passes itself)",
 		"tailscale/tailscale v1.96.5 cmd/tailscale/cli/cli.go (\"flag provided multiple times\", since v1.84.0: commits 6088ee311, 79ff067db)",
@@ -53,7 +54,10 @@ var _ = register(&Rule{
 		var dups []string
 		var reasons []string
 		for _, f := range args {
-			if f.Name == "accept-dns" {
+			// containerboot lifts out the first --accept-dns and passes its
+			// own; a second one reaches `tailscale up` as a repeat.
+			if f.Name == "accept-dns" && !seen[f.Name] {
+				seen[f.Name] = true
 				continue
 			}
 			if env, ok := fromEnv[f.Name]; ok {

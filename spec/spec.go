@@ -98,6 +98,9 @@ type Tailnet struct {
 	// MSSClamp is the TCP MSS clamp of the tailos-built extension on subnet
 	// routers and exit nodes (default auto; the official extension has none).
 	MSSClamp MSSClamp `yaml:"mssClamp,omitempty" json:"mssClamp,omitempty"`
+	// Extension chooses the Tailscale system extension: the official one
+	// (default) or a tailos-built image and the installer made with it.
+	Extension Extension `yaml:"extension,omitempty" json:"extension,omitempty"`
 	// IPv6 says whether the tailnet carries IPv6 inside (Tailscale always
 	// assigns fd7a:115c:a1e0::/48 addresses; Headscale can run without).
 	// nil means true. false lets `mtu: auto` go below 1280, where Linux

@@ -251,6 +251,7 @@ func (v *validator) tailnet() {
 		v.add("51820 is KubeSpan's WireGuard port; pick another (default 41641) or disable KubeSpan", "tailnet", "port")
 	}
 	v.mtu(t.MTU, v.s.Cluster.UnderlayMTU, "tailnet", "mtu")
+	v.extension(t.Extension)
 	if c := t.MSSClamp; !c.Off && c.Value != 0 && (c.Value < MinClampMTU || c.Value > MaxClampMTU) {
 		v.add(fmt.Sprintf("%d is not a path MTU the clamp accepts (%d–%d)", c.Value, MinClampMTU, MaxClampMTU), "tailnet", "mssClamp")
 	}

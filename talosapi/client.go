@@ -77,6 +77,9 @@ func Explain(err error) string {
 		return "unreachable: connection refused (is apid listening on port 50000?): " + lastPart(msg)
 	case strings.Contains(low, "i/o timeout"), strings.Contains(low, "deadline exceeded"), strings.Contains(low, "no route to host"), strings.Contains(low, "network is unreachable"):
 		return "unreachable: " + lastPart(msg)
+	case status.Code(err) == codes.PermissionDenied && strings.Contains(low, "no request forwarding"):
+		// apid forwards to other nodes only on control planes.
+		return "the endpoint does not forward requests to other nodes (a worker's apid does not proxy): use a control-plane node as the endpoint (-e)"
 	case status.Code(err) == codes.PermissionDenied:
 		return "permission denied: the talosconfig's role does not allow this (needs os:admin): " + msg
 	}

@@ -131,6 +131,8 @@ func TestExplain(t *testing.T) {
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: remote error: tls: expired certificate"`), "certificate expired"},
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp: lookup nosuchnode: no such host"`), "does not resolve"},
 		{status.Error(codes.PermissionDenied, "not authorized"), "needs os:admin"},
+		// A worker's apid has no remote backend (talos internal/app/apid/pkg/director).
+		{status.Error(codes.PermissionDenied, "no request forwarding"), "use a control-plane node as the endpoint"},
 		// apid cannot resolve a -n name: its DNS answer is a refusal, not apid's port.
 		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dns: A record lookup error: lookup nosuchnode on 198.18.0.1:53: read udp 198.18.0.11:43052->198.18.0.1:53: read: connection refused"`), "does not resolve"},
 	}

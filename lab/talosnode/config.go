@@ -54,19 +54,25 @@ func NewClusterFor(name, endpoint, version string) (*Cluster, error) {
 // `talosctl gen config --config-patch` applies them), minus cluster.etcd,
 // validated as Talos validates it in container mode.
 func (c *Cluster) NodeConfig(patches ...[]byte) ([]byte, error) {
-	return c.nodeConfig(true, patches...)
+	return c.nodeConfig(machine.TypeControlPlane, true, patches...)
+}
+
+// WorkerConfig is NodeConfig from machinery's worker config: a node with
+// no etcd (so no EtcdSpec) and no trustd, as a real cluster's workers.
+func (c *Cluster) WorkerConfig(patches ...[]byte) ([]byte, error) {
+	return c.nodeConfig(machine.TypeWorker, true, patches...)
 }
 
 // UncheckedNodeConfig is NodeConfig without validation: what a node's
 // own validation must refuse (tests of what Talos rejects).
 func (c *Cluster) UncheckedNodeConfig(patches ...[]byte) ([]byte, error) {
-	return c.nodeConfig(false, patches...)
+	return c.nodeConfig(machine.TypeControlPlane, false, patches...)
 }
 
-func (c *Cluster) nodeConfig(validate bool, patches ...[]byte) ([]byte, error) {
-	base, err := c.input.Config(machine.TypeControlPlane)
+func (c *Cluster) nodeConfig(t machine.Type, validate bool, patches ...[]byte) ([]byte, error) {
+	base, err := c.input.Config(t)
 	if err != nil {
-		return nil, fmt.Errorf("controlplane config: %w", err)
+		return nil, fmt.Errorf("%s config: %w", t, err)
 	}
 	loaded := make([]configpatcher.Patch, 0, len(patches))
 	for i, p := range patches {
