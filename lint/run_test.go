@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/tailos/tailos/report"
+	"github.com/tailos/tailos/rules"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -156,5 +158,47 @@ func TestRunCrossFiles(t *testing.T) {
 		if want := fmt.Sprintf("c-client-%02d.yaml", i); filepath.Base(in.File) != want {
 			t.Fatalf("input %d is %s, want %s", i+2, in.File, want)
 		}
+	}
+}
+
+// The cross-node rules find the same on the slim models a run keeps as on
+// the full ones, over the real-world corpus and generated fleets of both
+// config shapes.
+func TestCrossModel(t *testing.T) {
+	var full []*rules.Config
+	res, err := NewLoader(nil).LoadPathsContext(context.Background(), []string{filepath.Join("testdata", "realworld")})
+	if err != nil || len(res.Units) < 15 {
+		t.Fatalf("%d units: %v", len(res.Units), err)
+	}
+	units := res.Units
+	l := NewLoader(nil)
+	for _, v := range []string{"v1.13.0", "v1.14.1"} {
+		for i, src := range fullConfigs(t, v, 6, func(p string) string {
+			return strings.Replace(p, "TS_AUTH_ONCE=true", "TS_AUTH_ONCE=true\n  - TS_EXTRA_ARGS=--accept-routes --advertise-exit-node", 1)
+		}) {
+			us, err := l.Load(fmt.Sprintf("%s-%d.yaml", v, i), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			units = append(units, us...)
+		}
+	}
+	for _, u := range units {
+		full = append(full, BuildModel(u.Config, Options{File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, Load: u.Load}))
+	}
+	slim := make([]*rules.Config, len(full))
+	for i, m := range full {
+		slim[i] = crossModel(m)
+	}
+	want, got := rules.RunNodes(full), rules.RunNodes(slim)
+	n := 0
+	for i := range want {
+		n += len(want[i])
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("%s: slim model\n%+v\nfull model\n%+v", full[i].File, got[i], want[i])
+		}
+	}
+	if n == 0 {
+		t.Fatal("no cross-node finding at all: the comparison proves nothing")
 	}
 }

@@ -145,8 +145,11 @@ func checkFile(l *Loader, job fileJob, o runOptions) checkedFile {
 		m := o.model(u)
 		models[i] = m
 		cu := checkedUnit{input: unitInput(u, m, nil), findings: CheckUnit(m, u), unit: i, cross: u.Kind != "talhelper"}
-		if cu.cross || o.fix {
+		switch {
+		case o.fix:
 			cu.model = m
+		case cu.cross:
+			cu.model = crossModel(m)
 		}
 		if cu.cross && m.Tailscale != nil {
 			cu.envLines = envLines(m, u)
@@ -204,6 +207,14 @@ func (o runOptions) model(u Unit) *rules.Config {
 		TailnetDomain: o.tailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion, Role: u.Role,
 		Load: u.Load,
 	})
+}
+
+// crossModel is the part of a model the cross-node rules read (the
+// nodes' names, Tailscale settings, addresses and node IP subnets): what a
+// run keeps of each file for them, so that memory does not grow with the
+// rest of every config. TestCrossModel holds the rules to it.
+func crossModel(m *rules.Config) *rules.Config {
+	return &rules.Config{File: m.File, Node: m.Node, Tailscale: m.Tailscale, Addresses: m.Addresses, NodeIP: rules.Subnets{Values: m.NodeIP.Values}}
 }
 
 // unitInput is the report's line for a unit; merged lists the files of a
