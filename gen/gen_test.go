@@ -339,3 +339,48 @@ func TestCreatedWithOlderThanSupported(t *testing.T) {
 		t.Error("NEXT-STEPS does not generate configs of the cluster's shape")
 	}
 }
+
+// Generate lints what it verifies with the check catalogue: a user's base
+// config with a trap the patches do not undo (tailscale0 managed as a Talos
+// link, TS052) fails generation and names the node and the rule.
+func TestGenerateLintsVerifiedConfigs(t *testing.T) {
+	for _, tc := range []struct {
+		name, patch string
+		fail        bool
+	}{
+		{"clean base", "", false},
+		{"tailscale0 as a Talos link", "machine:\n  network:\n    interfaces:\n      - interface: tailscale0\n        dhcp: false\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bases := userBases(t, "v1.13.0", "controlplane", "worker")
+			if tc.patch != "" {
+				for i := range bases {
+					cfg, err := configloader.NewFromBytes(bases[i].Data)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if cfg, err = talosconf.Apply(cfg, []byte(tc.patch)); err != nil {
+						t.Fatal(err)
+					}
+					if bases[i].Data, err = cfg.Bytes(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, err := Generate(loadExample(t, "homelab.yaml"), Options{Bases: bases})
+			var verr *VerifyError
+			if !tc.fail {
+				if err != nil {
+					t.Fatalf("clean base: %v", err)
+				}
+				return
+			}
+			if !asVerify(err, &verr) {
+				t.Fatalf("got %v, want a *VerifyError", err)
+			}
+			if msg := verr.Error(); !strings.Contains(msg, "node cp-1: TS052") || !strings.Contains(msg, "node worker-1: TS052") {
+				t.Fatalf("verification error does not name both nodes' TS052:\n%s", msg)
+			}
+		})
+	}
+}

@@ -8,8 +8,11 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
+	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -196,31 +199,30 @@ func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte, 
 	for _, w := range warnings {
 		r.warnings = append(r.warnings, fmt.Sprintf("node %s: talos: %s", name, w))
 	}
-	lintNode(p, name, cfg, opts, &r)
+	lintNode(p, name, cfg, &r)
 	return r
 }
 
-// lintNode runs the linter over one node's verified config; nodes are
-// verified concurrently, so the linter is called from several goroutines.
-func lintNode(p *plan.Plan, name string, cfg config.Provider, opts Options, r *nodeResult) {
-	if opts.Lint == nil {
-		return
+// lintNode runs the `tailos check` catalogue over one node's verified
+// config; nodes are verified concurrently, so it is called from several
+// goroutines. An installer the imager builds with the tailos extension on
+// top of the schematic's carries both.
+func lintNode(p *plan.Plan, name string, cfg config.Provider, r *nodeResult) {
+	var installers map[string][]string
+	if p.Spec.TailosExtension() {
+		installers = map[string][]string{p.Spec.Tailnet.Extension.Installer: append([]string{tailscaleext.TailosName}, p.Schematic.Extensions()...)}
 	}
-	in := LintInput{
-		Mode:          p.Spec.Cluster.Mode,
+	for _, f := range lint.CheckConfig(cfg, lint.Options{
+		Mode:          rules.Mode(p.Spec.Cluster.Mode),
 		Node:          name,
 		TailnetDomain: p.Spec.Tailnet.Domain,
-		SchematicID:   p.SchematicID,
-		Extensions:    p.Schematic.Extensions(),
-	}
-	if p.Spec.TailosExtension() {
-		in.TailosInstaller = p.Spec.Tailnet.Extension.Installer
-	}
-	for _, f := range opts.Lint(cfg, in) {
+		Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
+		Installers:    installers,
+	}) {
 		switch f.Severity {
-		case "error":
+		case rules.Error:
 			r.problems = append(r.problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-		case "warning":
+		case rules.Warning:
 			r.warnings = append(r.warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
 		}
 	}
