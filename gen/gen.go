@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
 	"github.com/tailos/tailos/plan"
@@ -17,30 +16,6 @@ import (
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
-
-// Finding is a lint result gen acts on; Error findings fail generation.
-type Finding struct {
-	Rule     string
-	Severity string // error, warning, info
-	Message  string
-}
-
-// LintInput tells the linter what gen knows about the config it checks.
-type LintInput struct {
-	Mode          spec.Mode
-	Node          string
-	TailnetDomain string
-	// Schematic is the ID the install image carries, and its extensions.
-	SchematicID string
-	Extensions  []string
-	// TailosInstaller is the install image when it is the imager's build
-	// with the tailos-built extension on top of the schematic's installer
-	// (tailnet.extension.source: tailos), else "".
-	TailosInstaller string
-}
-
-// LintFunc lints one node's patched config (the `check` rule set).
-type LintFunc func(cfg config.Provider, in LintInput) []Finding
 
 // Options tune generation.
 type Options struct {
@@ -51,8 +26,6 @@ type Options struct {
 	// Bases are the user's own machine configs (--base), one per role; none
 	// means machinery-generated bases for the spec's cluster.
 	Bases []BaseConfig
-	// Lint runs the linter over each verified config; nil skips it.
-	Lint LintFunc
 	// OutDir is only used to make the index's paths (relative to the
 	// working directory, as the user gave it).
 	OutDir string

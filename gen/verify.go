@@ -8,8 +8,11 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
+	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/render"
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -121,8 +124,8 @@ func (b *bases) shapeFromUser(s *spec.Spec, target talosconf.Shape, cfgs []confi
 		break
 	}
 	if stated, err := s.Shape(); err == nil && createdWithStated(s) && stated.Name() != b.shape.Name {
-		b.warnings = append(b.warnings, fmt.Sprintf("%s:%d: cluster.createdWith %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
-			s.File(), s.Line("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
+		b.warnings = append(b.warnings, fmt.Sprintf("%s: %s means %s-shaped configs, but the --base configs are %s-shaped: the patches follow the configs",
+			s.Where("cluster", "createdWith"), s.ShapeVersion(), stated.Name(), b.shape.Name))
 	}
 }
 
@@ -148,60 +151,81 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 }
 
 // verify applies each node's patches, exactly as written, to its base,
-// validates the result with machinery in metal mode and lints it.
+// validates the result with machinery in metal mode and lints it. Nodes
+// are independent, so they are verified by one worker per core; what each
+// finds is reported in node order, as a sequential run would.
 func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Output) error {
-	content := map[string][]byte{}
+	content := make(map[string][]byte, len(files))
 	for _, f := range files {
 		content[f.Path] = f.Data
 	}
+	results := make([]nodeResult, len(p.Nodes))
+	forEach(len(p.Nodes), func(i int) {
+		results[i] = verifyNode(p, p.Nodes[i], b, content, opts)
+	})
+
 	var problems []string
-	for _, n := range p.Nodes {
-		name := n.Spec.Name
-		patches := [][]byte{content[NodePatchPath(name)]}
-		if s, ok := content[SecretPatchPath]; ok {
-			patches = append(patches, s)
-		}
-		cfg, err := b.forRole(n.Role)
-		if err == nil {
-			cfg, err = talosconf.Apply(cfg, patches...)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("node %s: %v", name, err))
-			continue
-		}
-		warnings, err := talosconf.Validate(cfg)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("node %s: talos validation: %s", name, oneLine(err)))
-		}
-		for _, w := range warnings {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: talos: %s", name, w))
-		}
-		if opts.Lint == nil {
-			continue
-		}
-		in := LintInput{
-			Mode:          p.Spec.Cluster.Mode,
-			Node:          name,
-			TailnetDomain: p.Spec.Tailnet.Domain,
-			SchematicID:   p.SchematicID,
-			Extensions:    p.Schematic.Extensions(),
-		}
-		if p.Spec.TailosExtension() {
-			in.TailosInstaller = p.Spec.Tailnet.Extension.Installer
-		}
-		for _, f := range opts.Lint(cfg, in) {
-			switch f.Severity {
-			case "error":
-				problems = append(problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-			case "warning":
-				out.Warnings = append(out.Warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
-			}
-		}
+	for _, r := range results {
+		problems = append(problems, r.problems...)
+		out.Warnings = append(out.Warnings, r.warnings...)
 	}
 	if len(problems) > 0 {
 		return &VerifyError{Problems: problems}
 	}
 	return nil
+}
+
+// nodeResult is what verifying one node found.
+type nodeResult struct{ problems, warnings []string }
+
+func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte, opts Options) (r nodeResult) {
+	name := n.Spec.Name
+	patches := [][]byte{content[NodePatchPath(name)]}
+	if s, ok := content[SecretPatchPath]; ok {
+		patches = append(patches, s)
+	}
+	cfg, err := b.forRole(n.Role)
+	if err == nil {
+		cfg, err = talosconf.Apply(cfg, patches...)
+	}
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("node %s: %v", name, err))
+		return r
+	}
+	warnings, err := talosconf.Validate(cfg)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("node %s: talos validation: %s", name, oneLine(err)))
+	}
+	for _, w := range warnings {
+		r.warnings = append(r.warnings, fmt.Sprintf("node %s: talos: %s", name, w))
+	}
+	lintNode(p, name, cfg, &r)
+	return r
+}
+
+// lintNode runs the `tailos check` catalogue over one node's verified
+// config; nodes are verified concurrently, so it is called from several
+// goroutines. An installer the imager builds with the tailos extension on
+// top of the schematic's carries both.
+func lintNode(p *plan.Plan, name string, cfg config.Provider, r *nodeResult) {
+	var installers map[string][]string
+	if p.Spec.TailosExtension() {
+		installers = map[string][]string{p.Spec.Tailnet.Extension.Installer: append([]string{tailscaleext.TailosName}, p.Schematic.Extensions()...)}
+	}
+	for _, f := range lint.CheckConfig(cfg, lint.Options{
+		Mode:          rules.Mode(p.Spec.Cluster.Mode),
+		Node:          name,
+		TailnetDomain: p.Spec.Tailnet.Domain,
+		Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
+		Installers:    installers,
+	}) {
+		switch f.Severity {
+		case rules.Error:
+			r.problems = append(r.problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
+		case rules.Warning:
+			r.warnings = append(r.warnings, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
+		}
+	}
 }
 
 func oneLine(err error) string {

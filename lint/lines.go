@@ -125,6 +125,12 @@ func (x *Index) Line(loc rules.Loc) int {
 		if !c.holds(loc.Doc) {
 			continue
 		}
+		if !c.parsed {
+			// A plain block mapping gives the line without a parse.
+			if l, ok := blockPath(c.text, loc.Path); ok {
+				return c.offset + l
+			}
+		}
 		if d := c.doc(); d != nil {
 			if l, full := walkFull(d, loc.Path); full {
 				return l
@@ -285,28 +291,4 @@ func (x *Index) firstLine(token string, match func(mapping *yaml.Node) int) int 
 		}
 	}
 	return found
-}
-
-func pair(m *yaml.Node, key string) (k, v *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-func child(m *yaml.Node, key string) *yaml.Node {
-	_, v := pair(m, key)
-	return v
-}
-
-func value(m *yaml.Node, key string) string {
-	if v := child(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
 
+	"github.com/tailos/tailos/lint/input"
 	"github.com/tailos/tailos/rules"
 )
 
@@ -68,10 +69,7 @@ func Check(m *rules.Config, source []byte) []rules.Finding {
 }
 
 // Source is one file that went into a merged configuration.
-type Source struct {
-	File string
-	Data []byte
-}
+type Source = input.Source
 
 // CheckSources runs the catalogue on a configuration merged from several
 // patch files and attributes each finding to the last file that states it:

@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +21,10 @@ import (
 
 	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/internal/userfile"
+	"github.com/tailos/tailos/lint/input"
+	"github.com/tailos/tailos/lint/input/talhelper"
+	"github.com/tailos/tailos/lint/input/talstomize"
+	"github.com/tailos/tailos/lint/input/topf"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
@@ -77,37 +79,54 @@ type Loader struct {
 	// placeholders it lacks stay verbatim and are noted.
 	Env map[string]string
 
-	mu   sync.Mutex
-	gens map[string]*talosconf.Generator
+	mu   sync.Mutex // guards Notes
+	gens *generators
+}
+
+// generators are the stand-in base generators, one per version, cluster
+// and endpoint, shared by a loader and its forks.
+type generators struct {
+	mu sync.Mutex
+	m  map[string]*talosconf.Generator
 }
 
 // NewLoader returns a loader; base may be nil (a generated base is used).
 func NewLoader(base config.Provider) *Loader {
-	return &Loader{Base: base, gens: map[string]*talosconf.Generator{}}
+	return &Loader{Base: base, gens: &generators{m: map[string]*talosconf.Generator{}}}
+}
+
+// fork returns a loader for one file of a concurrent run: the same base,
+// values and generators, notes of its own (so they keep file order).
+func (l *Loader) fork() *Loader {
+	base := l.Base
+	if base != nil {
+		base = base.Clone()
+	}
+	return &Loader{Base: base, Env: l.Env, gens: l.gens}
 }
 
 // Stand-in bases: v1.13 keeps kubelet/sysctl/install settings in v1alpha1,
 // so patches of either shape resolve (new documents win); v1.11 is the last
 // single-document base, which JSON6902 patches need.
 const (
-	standInVersion     = "v1.13.0"
+	standInVersion     = input.StandInVersion
 	standInJSONVersion = "v1.11.0"
 )
 
 func (l *Loader) generated(version, cluster, endpoint string, role machine.Type) (config.Provider, error) {
 	key := version + "|" + cluster + "|" + endpoint
-	l.mu.Lock()
-	g, ok := l.gens[key]
+	l.gens.mu.Lock()
+	g, ok := l.gens.m[key]
 	if !ok {
 		var err error
 		g, err = talosconf.NewGenerator(talosconf.BaseOptions{ClusterName: cluster, Endpoint: endpoint, TalosVersion: version})
 		if err != nil {
-			l.mu.Unlock()
+			l.gens.mu.Unlock()
 			return nil, err
 		}
-		l.gens[key] = g
+		l.gens.m[key] = g
 	}
-	l.mu.Unlock()
+	l.gens.mu.Unlock()
 	return g.Base(role)
 }
 
@@ -260,6 +279,11 @@ func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsRes
 // isSchematic reports whether data is an Image Factory schematic: one
 // mapping whose keys are only the schematic's own.
 func isSchematic(data []byte) bool {
+	// A schematic has one of its keys: the byte search spares the other
+	// files (nearly all) a second YAML parse.
+	if !bytes.Contains(data, []byte("customization")) && !bytes.Contains(data, []byte("overlay")) {
+		return false
+	}
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil || len(m) == 0 {
 		return false
@@ -329,13 +353,13 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		}
 	}
 	for _, d := range docs {
-		if d.Kind == yaml.MappingNode && isTalstomize(d) {
-			return l.talstomize(file, data, d)
+		if d.Kind == yaml.MappingNode && talstomize.Is(d) {
+			return l.project(file, func() (input.Project, error) { return talstomize.Read(file, data, d, l.Env) })
 		}
-		if d.Kind == yaml.MappingNode && isTopf(file, d) {
-			return l.topf(file, data, d)
+		if d.Kind == yaml.MappingNode && topf.Is(file, d) {
+			return l.project(file, func() (input.Project, error) { return topf.Read(file, data, d, l.Env) })
 		}
-		if d.Kind == yaml.MappingNode && child(d, "clusterName") != nil && child(d, "nodes") != nil {
+		if d.Kind == yaml.MappingNode && talhelper.Is(d) {
 			return l.talhelper(file, data, d)
 		}
 	}
@@ -365,17 +389,40 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 	return l.patch(file, data, docs)
 }
 
-var (
-	topVersion   = regexp.MustCompile(`(?m)^version:\s*v1alpha1\s*$`)
-	topNodes     = regexp.MustCompile(`(?m)^nodes:`)
-	topTalhelper = regexp.MustCompile(`(?m)^clusterName:`) // also KubeClusterConfig's
-)
+// topLine reports whether a line of data satisfies match: a byte scan,
+// where a multi-line regular expression costs a pass of its own per
+// pattern over every file.
+func topLine(data []byte, match func(line []byte) bool) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if match(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// v1alpha1Line is `version: v1alpha1` at the top level.
+func v1alpha1Line(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("version:"))
+	return ok && string(bytes.Trim(rest, " \t\r\f")) == "v1alpha1"
+}
+
+func prefixLine(prefix string) func([]byte) bool {
+	return func(line []byte) bool { return bytes.HasPrefix(line, []byte(prefix)) }
+}
 
 // wholeFast loads a whole machine config that machinery accepts as it is,
 // without the YAML walk the other shapes need: that is what most inputs of a
 // large fleet are, and machinery's own parse is all it takes.
 func wholeFast(file string, data []byte) (Unit, bool) {
-	if !topVersion.Match(data) || topNodes.Match(data) && topTalhelper.Match(data) {
+	// clusterName is also KubeClusterConfig's; with nodes it is talhelper's.
+	if !topLine(data, v1alpha1Line) || topLine(data, prefixLine("nodes:")) && topLine(data, prefixLine("clusterName:")) {
 		return Unit{}, false
 	}
 	cfg, err := configloader.NewFromBytes(data)
@@ -490,24 +537,6 @@ func isWholeConfig(docs []*yaml.Node) bool {
 		}
 	}
 	return false
-}
-
-func parseDocs(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("YAML: %w", err)
-		}
-		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-			docs = append(docs, n.Content[0])
-		}
-	}
 }
 
 // noteDropped says which templated fields were left out of the check.

@@ -6,34 +6,16 @@ import (
 	"strings"
 
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
-	"github.com/siderolabs/talos/pkg/machinery/config/machine"
-	"gopkg.in/yaml.v3"
 
+	"github.com/tailos/tailos/lint/input"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
 
-// projectNode is one node of a configuration tool's project (topf,
-// talstomize), ready to render the way the tool does: a generated base for
-// the role, then the patches in the tool's order.
-type projectNode struct {
-	Name     string
-	Role     machine.Type
-	Image    string // install image the tool sets, "" for none
-	Hostname string // hostname the tool sets implicitly, "" for none
-	Patches  []Source
-	// Lines maps config field paths to project-file lines (the image).
-	Lines map[string]int
-	// Schematics the project defines for this node (ID → extensions).
-	Schematics map[string][]string
-	// Templated are environment keys the patches take from ${VAR}
-	// references filled in from the environment.
-	Templated []string
-}
-
 // projectUnits renders the nodes of a project file. Patches that do not
 // load or apply are noted and skipped, as talhelper trees are.
-func (l *Loader) projectUnits(tool, file string, data []byte, version, cluster, endpoint string, nodes []projectNode) ([]Unit, error) {
+func (l *Loader) projectUnits(file string, p input.Project) ([]Unit, error) {
+	tool, data, version, cluster, endpoint := p.Tool, p.Data, p.Version, p.Cluster, p.Endpoint
 	baseVersion := version
 	if _, err := talosconf.Contract(baseVersion); err != nil {
 		if version != "" {
@@ -48,7 +30,7 @@ func (l *Loader) projectUnits(tool, file string, data []byte, version, cluster, 
 		cluster = tool
 	}
 	var units []Unit
-	for _, n := range nodes {
+	for _, n := range p.Nodes {
 		base, err := l.generated(baseVersion, cluster, endpoint, n.Role)
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
@@ -113,48 +95,14 @@ func (l *Loader) projectUnits(tool, file string, data []byte, version, cluster, 
 	return units, nil
 }
 
-// inlineSource cuts an inline patch (a YAML node inside a project file)
-// out of the file with its lines kept where they are: other lines are
-// blanked and the node is dedented, so findings in it get the project
-// file's line numbers.
-func inlineSource(file string, data []byte, n *yaml.Node) Source {
-	lines := strings.Split(string(data), "\n")
-	first, last := n.Line, lastLine(n)
-	// A block scalar's content ends where the next less-indented line
-	// starts; take the following lines that are indented deeper.
-	indent := n.Column - 1
-	for last < len(lines) {
-		next := lines[last]
-		if strings.TrimSpace(next) != "" && len(next)-len(strings.TrimLeft(next, " ")) <= indent && last+1 > first {
-			break
-		}
-		last++
+// project reads a tool's project file with its reader and renders it.
+func (l *Loader) project(file string, read func() (input.Project, error)) ([]Unit, error) {
+	p, err := read()
+	for _, n := range p.Notes {
+		l.note(n)
 	}
-	out := make([]string, len(lines))
-	for i := first - 1; i < last && i < len(lines); i++ {
-		l := lines[i]
-		if i == first-1 {
-			if indent < len(l) {
-				l = l[indent:]
-			}
-		} else if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
-			l = l[indent:]
-		}
-		out[i] = l
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
 	}
-	if n.Kind == yaml.ScalarNode {
-		// An inline string patch: its content starts on the next line.
-		out[first-1] = ""
-	}
-	return Source{File: file, Data: []byte(strings.Join(out, "\n"))}
-}
-
-func lastLine(n *yaml.Node) int {
-	m := n.Line
-	for _, c := range n.Content {
-		if l := lastLine(c); l > m {
-			m = l
-		}
-	}
-	return m
+	return l.projectUnits(file, p)
 }

@@ -167,57 +167,6 @@ func TestTalhelperPaths(t *testing.T) {
 	}
 }
 
-func TestReadEnvFile(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		name, src string
-		want      map[string]string
-		err       string
-	}{
-		{"talenv.yaml", "talosVersion: v1.10.3\nTS_KEY: tskey-auth-x\n", map[string]string{"talosVersion": "v1.10.3", "TS_KEY": "tskey-auth-x"}, ""},
-		{"a.env", "# c\nexport A=1\nB=\"two words\"\nC='x=y'\n", map[string]string{"A": "1", "B": "two words", "C": "x=y"}, ""},
-		{"bad.env", "A=1\nnot a pair\n", nil, "bad.env:2"},
-		{"empty.env", "# nothing\n", nil, "no variables"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(dir, tc.name)
-			if err := os.WriteFile(p, []byte(tc.src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got, err := ReadEnvFile(p)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q", k, got[k], v)
-				}
-			}
-		})
-	}
-}
-
-// Substitute fills known variables and leaves the rest, and lines stay put.
-func TestSubstitute(t *testing.T) {
-	in := "a: ${A}\nb: ${B}\nc: $$patch\n"
-	got := string(Substitute([]byte(in), map[string]string{"A": "1"}))
-	if got != "a: 1\nb: ${B}\nc: $$patch\n" {
-		t.Errorf("got %q", got)
-	}
-	if u := Unresolved([]byte(got)); len(u) != 1 || u[0] != "line 2: ${B}" {
-		t.Errorf("unresolved %v", u)
-	}
-}
-
 // A template expression left in the YAML is bad input naming its line.
 func TestTemplateKey(t *testing.T) {
 	src := "clusterName: c\nnodes:\n  - hostname: a\n    machine:\n      install:\n        image: {{ item.url }}\n"
@@ -393,18 +342,4 @@ nodes:
 			}
 		})
 	}
-}
-
-// Nested aliases cannot make the loader copy without bound.
-func TestAliasBomb(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("clusterName: c\nnodes: []\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
-	for i := 1; i < 9; i++ {
-		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
-	}
-	p := filepath.Join(t.TempDir(), "talconfig.yaml")
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = NewLoader(nil).LoadPaths([]string{p}) // an error or no units; it must return
 }

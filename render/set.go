@@ -175,7 +175,7 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 		}
 	}()
 	for _, t := range plan {
-		if err := WriteFileAtomic(filepath.Join(stage, newDir, t.f.Path), t.f.Data, t.f.Secret); err != nil {
+		if err := writeStaged(filepath.Join(stage, newDir, t.f.Path), t.f.Data, t.f.Secret); err != nil {
 			return res, err
 		}
 		j.Write = append(j.Write, t.f.Path)
@@ -184,7 +184,7 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 	if err != nil {
 		return res, err
 	}
-	if err := WriteFileAtomic(filepath.Join(stage, newDir, ManifestName), mb, false); err != nil {
+	if err := writeStaged(filepath.Join(stage, newDir, ManifestName), mb, false); err != nil {
 		return res, err
 	}
 	j.Write = append(j.Write, ManifestName)
@@ -198,6 +198,11 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, t.f.Path)), mode); err != nil {
 			return res, fmt.Errorf("creating %s: %w", filepath.Dir(filepath.Join(dir, t.f.Path)), err)
 		}
+	}
+	// One sync for the whole staged set, so that the journal, written and
+	// synced after it, can only ever commit complete files.
+	if err := syncSet(stage); err != nil {
+		return res, err
 	}
 	jb, err := json.Marshal(j)
 	if err != nil {
@@ -277,7 +282,9 @@ func apply(dir string, j journal) error {
 		}
 		removeEmptyParents(dir, p)
 	}
-	return syncDir(dir)
+	// The renames are in dir and its subdirectories (nodes/, secrets/):
+	// one sync makes them all durable before the stage is removed.
+	return syncSet(dir)
 }
 
 // rollback undoes apply after an error: new files go back to new/, old

@@ -59,9 +59,10 @@ var _ = register(&Rule{
 			if len(exits) == ts {
 				what = fmt.Sprintf("all %d nodes", ts)
 			}
+			msg := fmt.Sprintf("%s advertise an exit node (%s): each needs approval, and clients choose among them", what, names(nodes, exits))
 			for _, i := range exits {
 				out = append(out, NodeResult{Node: i, Result: Result{
-					Message: fmt.Sprintf("%s advertise an exit node (%s): each needs approval, and clients choose among them", what, names(nodes, exits)),
+					Message: msg,
 					At:      AtEnv("TS_EXTRA_ARGS"),
 				}})
 			}
@@ -76,10 +77,13 @@ var _ = register(&Rule{
 			if len(idx) < 2 {
 				continue
 			}
+			// One message for all of them: built per node it would cost
+			// the square of the nodes.
+			msg := fmt.Sprintf("%d nodes advertise %s (%s): one is primary at a time, and each must be approved", len(idx), r, names(nodes, idx))
 			for _, i := range idx {
 				_, key := advertisedRoutes(nodes[i].Tailscale)
 				out = append(out, NodeResult{Node: i, Result: Result{
-					Message: fmt.Sprintf("%d nodes advertise %s (%s): one is primary at a time, and each must be approved", len(idx), r, names(nodes, idx)),
+					Message: msg,
 					At:      AtEnv(key),
 				}})
 			}

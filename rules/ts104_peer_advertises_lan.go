@@ -25,6 +25,10 @@ var _ = register(&Rule{
 	Fix: "Drop --accept-routes on nodes inside advertised LANs, or restrict which routes the node may use in the " +
 		"tailnet policy; advertise the LAN only from nodes that do not accept routes.",
 	CheckNodes: func(nodes []*Config) []NodeResult {
+		// Each node's own addresses are looked up by prefix length in an
+		// index of the advertised prefixes, not compared with every peer:
+		// linear in the nodes, not quadratic.
+		byPrefix := advertisers(nodes)
 		var out []NodeResult
 		for i, c := range nodes {
 			if c.Tailscale == nil {
@@ -34,32 +38,39 @@ var _ = register(&Rule{
 				continue
 			}
 			own := ownLAN(c)
-		peers:
-			for j, p := range nodes {
-				if j == i || p.Tailscale == nil {
-					continue
-				}
-				routes, _ := advertisedRoutes(p.Tailscale)
-				for _, r := range routes {
-					rp, err := netip.ParsePrefix(r)
-					if err != nil || rp.Bits() == 0 {
-						continue
+			// The first peer, in input order, that advertises a prefix
+			// holding one of the node's addresses.
+			peer := -1
+			for _, o := range own {
+				a := o.Addr()
+				for bits := 1; bits <= a.BitLen(); bits++ {
+					k, err := a.Prefix(bits)
+					if err != nil {
+						break
 					}
-					for _, o := range own {
-						if rp.Masked().Contains(o.Addr()) || rp.Overlaps(o) && rp.Bits() <= o.Bits() {
-							peer := p.Node
-							if peer == "" {
-								peer = p.File
+					for _, j := range byPrefix[k] { // distinct nodes: at most two are looked at
+						if j != i {
+							if peer < 0 || j < peer {
+								peer = j
 							}
-							out = append(out, NodeResult{Node: i, Result: Result{
-								Message: fmt.Sprintf("the node accepts tailnet routes and %s advertises %s, which contains its own %s: LAN replies go into tailscale0 (table 52)", peer, r, o),
-								At:      AtEnv("TS_EXTRA_ARGS"),
-								Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
-							}})
-							break peers
+							break
 						}
 					}
 				}
+			}
+			if peer < 0 {
+				continue
+			}
+			if r, o, ok := firstContaining(nodes[peer].Tailscale, own); ok {
+				name := nodes[peer].Node
+				if name == "" {
+					name = nodes[peer].File
+				}
+				out = append(out, NodeResult{Node: i, Result: Result{
+					Message: fmt.Sprintf("the node accepts tailnet routes and %s advertises %s, which contains its own %s: LAN replies go into tailscale0 (table 52)", name, r, o),
+					At:      AtEnv("TS_EXTRA_ARGS"),
+					Edits:   []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")},
+				}})
 			}
 		}
 		return out
@@ -69,6 +80,47 @@ var _ = register(&Rule{
 
 // ownLAN is what a node sits on: its static non-tailnet addresses, else the
 // LAN prefixes its kubelet validSubnets pin.
+// advertisers maps every advertised prefix (masked, not the default route)
+// to the nodes that advertise it, in input order.
+func advertisers(nodes []*Config) map[netip.Prefix][]int {
+	out := map[netip.Prefix][]int{}
+	for j, p := range nodes {
+		if p.Tailscale == nil {
+			continue
+		}
+		routes, _ := advertisedRoutes(p.Tailscale)
+		for _, r := range routes {
+			rp, err := netip.ParsePrefix(r)
+			if err != nil || rp.Bits() == 0 {
+				continue
+			}
+			k := rp.Masked()
+			if l := out[k]; len(l) == 0 || l[len(l)-1] != j {
+				out[k] = append(l, j)
+			}
+		}
+	}
+	return out
+}
+
+// firstContaining is the peer's first advertised route, in its own order,
+// that contains one of own, and the first of own it contains.
+func firstContaining(t *Tailscale, own []netip.Prefix) (string, netip.Prefix, bool) {
+	routes, _ := advertisedRoutes(t)
+	for _, r := range routes {
+		rp, err := netip.ParsePrefix(r)
+		if err != nil || rp.Bits() == 0 {
+			continue
+		}
+		for _, o := range own {
+			if rp.Masked().Contains(o.Addr()) || rp.Overlaps(o) && rp.Bits() <= o.Bits() {
+				return r, o, true
+			}
+		}
+	}
+	return "", netip.Prefix{}, false
+}
+
 func ownLAN(c *Config) []netip.Prefix {
 	var out []netip.Prefix
 	for _, a := range c.Addresses {

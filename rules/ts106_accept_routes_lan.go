@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 var _ = register(&Rule{
@@ -23,6 +24,7 @@ var _ = register(&Rule{
 		"policy (autoApprovers) so no device can get the cluster's LAN approved.",
 	CheckNodes: func(nodes []*Config) []NodeResult {
 		var out []NodeResult
+		var adv *advertised
 		for i, c := range nodes {
 			if c.Tailscale == nil {
 				continue
@@ -31,7 +33,10 @@ var _ = register(&Rule{
 				continue
 			}
 			own := ownLAN(c)
-			if advertisedInInput(nodes, own) {
+			if adv == nil {
+				adv = newAdvertised(nodes)
+			}
+			if adv.overlaps(own) {
 				continue // TS101/TS104 report it with the advertiser
 			}
 			res := Result{At: AtEnv("TS_EXTRA_ARGS"), Edits: []Edit{DropFlags("TS_EXTRA_ARGS", "accept-routes")}}
@@ -48,24 +53,38 @@ var _ = register(&Rule{
 	Check: func(*Config) []Result { return nil },
 })
 
-// advertisedInInput reports whether a node of the input advertises a
-// prefix that overlaps one of own.
-func advertisedInInput(nodes []*Config, own []netip.Prefix) bool {
-	for _, p := range nodes {
-		if p.Tailscale == nil {
-			continue
+// advertised is every prefix the nodes of an input advertise, indexed so
+// that "does any of them overlap this prefix" costs a few map lookups and
+// a binary search, not a pass over every node.
+type advertised struct {
+	set    map[netip.Prefix]bool
+	starts []netip.Addr // the prefixes' first addresses, sorted
+}
+
+func newAdvertised(nodes []*Config) *advertised {
+	a := &advertised{set: map[netip.Prefix]bool{}}
+	for k := range advertisers(nodes) {
+		a.set[k] = true
+		a.starts = append(a.starts, k.Addr())
+	}
+	slices.SortFunc(a.starts, func(x, y netip.Addr) int { return x.Compare(y) })
+	return a
+}
+
+// overlaps reports whether an advertised prefix overlaps one of own: two
+// prefixes overlap exactly when one holds the other's first address.
+func (a *advertised) overlaps(own []netip.Prefix) bool {
+	for _, o := range own {
+		o = o.Masked()
+		start := o.Addr()
+		for bits := 1; bits <= start.BitLen(); bits++ {
+			if k, err := start.Prefix(bits); err == nil && a.set[k] {
+				return true
+			}
 		}
-		routes, _ := advertisedRoutes(p.Tailscale)
-		for _, r := range routes {
-			rp, err := netip.ParsePrefix(r)
-			if err != nil || rp.Bits() == 0 {
-				continue
-			}
-			for _, o := range own {
-				if rp.Masked().Overlaps(o) {
-					return true
-				}
-			}
+		i, _ := slices.BinarySearchFunc(a.starts, start, func(x, t netip.Addr) int { return x.Compare(t) })
+		if i < len(a.starts) && o.Contains(a.starts[i]) {
+			return true
 		}
 	}
 	return false

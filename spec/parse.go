@@ -27,8 +27,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.applyDefaults()
-	if err := s.validate(); err != nil {
+	if _, err := s.WithDefaults().Validate(); err != nil {
 		return nil, err
 	}
 	return s, nil

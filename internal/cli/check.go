@@ -6,22 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/siderolabs/talos/pkg/machinery/config"
-	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/spf13/cobra"
 
 	"github.com/tailos/tailos/internal/iostreams"
-	"github.com/tailos/tailos/internal/userfile"
 	"github.com/tailos/tailos/lint"
 	"github.com/tailos/tailos/render"
 	"github.com/tailos/tailos/report"
 	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/schematic"
-	"github.com/tailos/tailos/secret"
 )
 
 // CheckOptions are the flags and arguments of `tailos check`.
@@ -156,176 +151,29 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 			return BadInput(fmt.Errorf("check --fix: %s exists; use --force to overwrite it", opts.Fix))
 		}
 	}
-	known, err := loadSchematics(opts.Schematics)
-	if err != nil {
-		return BadInput(err)
-	}
-	lookup := storeLookup(opts)
-	var base config.Provider
-	if opts.Base != "" {
-		data, err := userfile.Read(opts.Base, userfile.ConfigLimit)
-		if err != nil {
-			return BadInput(fmt.Errorf("check --base: %w", err))
-		}
-		base, err = configloader.NewFromBytes(data)
-		if err != nil {
-			return BadInput(fmt.Errorf("check --base %s: %s", opts.Base, rules.Mask(err.Error())))
-		}
+	req := lint.Request{
+		Paths: opts.Paths, Merge: opts.Merge, Mode: mode, BaseFile: opts.Base,
+		EnvFiles: opts.EnvFiles, SchematicFiles: opts.Schematics, StoreDir: storeDir(opts),
+		TailnetDomain: opts.TailnetDomain, Settings: settings, Fix: opts.Fix != "",
 	}
 	progress := opts.IO.Progress()
-	progress.Step("loading %d path(s)", len(opts.Paths))
-	loader := lint.NewLoader(base)
-	for _, f := range opts.EnvFiles {
-		env, err := lint.ReadEnvFile(f)
-		if err != nil {
-			return BadInput(fmt.Errorf("check --env: %w", err))
-		}
-		if loader.Env == nil {
-			loader.Env = map[string]string{}
-		}
-		keys := make([]string, 0, len(env))
-		for k, v := range env {
-			loader.Env[k] = v
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if kind := rules.SecretKind(env[k]); kind != "" {
-				loader.Notes = append(loader.Notes, fmt.Sprintf("%s: %s holds a %s credential in plain text; if this file is committed, encrypt it (SOPS) and revoke the key", f, k, kind))
-			}
-		}
-	}
-	var units []lint.Unit
-	var mergedSources []lint.Source
-	var unchecked []report.Input
-	if opts.Merge {
-		var u lint.Unit
-		u, mergedSources, err = loader.LoadMerged(opts.Paths)
-		units = []lint.Unit{u}
-	} else {
-		// Every file gets a result: one that cannot be loaded is reported
-		// as not checked, and the others are still checked.
-		var res lint.PathsResult
-		res, err = loader.LoadPathsContext(ctx, opts.Paths)
-		units = res.Units
-		for _, f := range res.Failed {
-			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusUnchecked, Problems: []string{clip(rules.Mask(f.Err.Error()))}})
-		}
-		for _, f := range res.Ignored {
-			unchecked = append(unchecked, report.Input{File: f.File, Status: report.StatusIgnored, Problems: []string{f.Err.Error()}})
-		}
-	}
+	req.Progress = func(s string) { progress.Step("%s", s) }
+	res, err := lint.Run(ctx, req)
 	if err != nil {
-		// Loader errors can quote the input; keys stay masked.
-		return BadInput(errors.New(rules.Mask(err.Error())))
+		var re *lint.RequestError
+		if errors.As(err, &re) {
+			return BadInput(requestError(re))
+		}
+		return err
 	}
-	progress.Step("checking %d configuration(s)", len(units))
-
-	var inputs []report.Input
-	models := make([]*rules.Config, len(units))
-	perUnit := make([][]rules.Finding, len(units))
-	for i, u := range units {
-		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx)
-		}
-		schematics := known
-		if len(u.Schematics) > 0 {
-			schematics = merge(known, u.Schematics)
-		}
-		m := lint.BuildModel(u.Config, lint.Options{
-			Mode: mode, File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, LookupSchematic: lookup,
-			TailnetDomain: opts.TailnetDomain, Schematics: schematics, TalosVersion: u.TalosVersion, Role: u.Role,
-			Load: u.Load,
-		})
-		models[i] = m
-		in := report.Input{File: u.File, Node: m.Node, Kind: u.Kind, Mode: m.Mode, ModeReason: m.ModeReason}
-		if len(u.Skipped) > 0 {
-			in.Status = report.StatusPartial
-			for _, s := range u.Skipped {
-				in.Problems = append(in.Problems, clip(rules.Mask(s)))
-			}
-		}
-		for _, p := range m.Unread {
-			in.Status = report.StatusPartial
-			in.Problems = append(in.Problems, clip(rules.Mask("not read (its rules saw it empty): "+p)))
-		}
-		if mergedSources != nil {
-			perUnit[i] = lint.CheckSources(m, mergedSources)
-			for _, s := range mergedSources {
-				in.Files = append(in.Files, s.File)
-			}
-		} else {
-			perUnit[i] = lint.CheckUnit(m, u)
-			if len(u.Sources) > 1 { // a talhelper, topf or talstomize node built from patch files
-				for _, s := range u.Sources {
-					if !slices.Contains(in.Files, s.File) {
-						in.Files = append(in.Files, s.File)
-					}
-				}
-			}
-		}
-		inputs = append(inputs, in)
-	}
-	// Cross-node rules compare the nodes of one input (a talhelper
-	// cluster, or the files given together).
-	for _, g := range lint.Groups(units) {
-		ms := make([]*rules.Config, len(g))
-		us := make([]lint.Unit, len(g))
-		for j, i := range g {
-			ms[j], us[j] = models[i], units[i]
-		}
-		for j, fs := range lint.CheckNodes(ms, us) {
-			i := g[j]
-			perUnit[i] = append(perUnit[i], fs...)
-			slices.SortStableFunc(perUnit[i], func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
+	rep := res.Report
+	for i := range rep.Inputs {
+		for j, p := range rep.Inputs[i].Problems {
+			rep.Inputs[i].Problems[j] = clip(p)
 		}
 	}
-	// Each file's own text, for inline suppressions: a merged unit's
-	// Source is all its files together, and an inline talstomize patch's
-	// Source holds only its own lines, so the first text seen wins.
-	sources := map[string][]byte{}
-	for _, s := range mergedSources {
-		sources[s.File] = s.Data
-	}
-	for _, u := range units {
-		if _, ok := sources[u.File]; !ok {
-			sources[u.File] = u.Source
-		}
-		for _, s := range u.Sources {
-			if _, ok := sources[s.File]; !ok {
-				sources[s.File] = s.Data
-			}
-		}
-	}
-	for i := range perUnit {
-		perUnit[i] = settings.Apply(perUnit[i])
-		loader.Notes = append(loader.Notes, lint.Suppress(perUnit[i], func(file string) []byte { return sources[file] })...)
-	}
-	var findings []rules.Finding
-	var fixes [][]byte
-	for i, fs := range perUnit {
-		findings = append(findings, fs...)
-		if opts.Fix != "" {
-			fix, err := lint.BuildFix(models[i], slices.DeleteFunc(slices.Clone(fs), func(f rules.Finding) bool { return f.Suppressed != nil }))
-			if err != nil {
-				return err
-			}
-			if fix != nil {
-				fixes = append(fixes, fix)
-			}
-		}
-	}
-	notes := make([]string, len(loader.Notes))
-	for i, n := range loader.Notes {
-		notes[i] = rules.Mask(n)
-	}
-	rep := report.New(findings, append(inputs, unchecked...), notes)
-
 	if opts.Fix != "" {
-		for i := range fixes {
-			fixes[i] = unresolve(fixes[i], loader.Env)
-		}
-		if err := writeFix(opts, fixes); err != nil {
+		if err := writeFix(opts, res.Fixes); err != nil {
 			return err
 		}
 	}
@@ -349,26 +197,6 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	}
 	return nil
 }
-
-// unresolve puts the ${VAR} placeholders back where --env filled in a
-// credential: the fix patch belongs next to the templated input, and must
-// not carry the key the --env file holds.
-func unresolve(fix []byte, env map[string]string) []byte {
-	keys := make([]string, 0, len(env))
-	for k, v := range env {
-		if len(v) >= 8 && (secret.Kind(v) != "" || secretName.MatchString(k)) {
-			keys = append(keys, k)
-		}
-	}
-	// Longest value first, so a value inside another is not cut in two.
-	slices.SortFunc(keys, func(a, b string) int { return len(env[b]) - len(env[a]) })
-	for _, k := range keys {
-		fix = bytes.ReplaceAll(fix, []byte(env[k]), []byte("${"+k+"}"))
-	}
-	return fix
-}
-
-var secretName = regexp.MustCompile(`(?i)(KEY|SECRET|TOKEN|PASSWORD)`)
 
 // incomplete names every input that was not checked in full.
 func incomplete(inputs []report.Input) error {
@@ -413,60 +241,29 @@ func writeFix(opts *CheckOptions, fixes [][]byte) error {
 	return nil
 }
 
-// loadSchematics reads schematic files into ID → official extensions.
-func loadSchematics(files []string) (map[string][]string, error) {
-	out := map[string][]string{}
-	for _, f := range files {
-		data, err := userfile.Read(f, userfile.ConfigLimit)
-		if err != nil {
-			return nil, fmt.Errorf("check --schematic: %w", err)
-		}
-		s, err := schematic.Parse(data)
-		if err != nil {
-			return nil, fmt.Errorf("check --schematic %s: %w", f, err)
-		}
-		id, err := s.ID()
-		if err != nil {
-			return nil, fmt.Errorf("check --schematic %s: %w", f, err)
-		}
-		out[id] = s.Extensions()
+// requestError says which flag a Request field came from.
+func requestError(e *lint.RequestError) error {
+	flag, ok := map[string]string{"BaseFile": "--base", "EnvFiles": "--env", "SchematicFiles": "--schematic"}[e.Field]
+	if !ok {
+		return e.Err
 	}
-	return out, nil
+	if e.File != "" {
+		return fmt.Errorf("check %s %s: %w", flag, e.File, e.Err)
+	}
+	return fmt.Errorf("check %s: %w", flag, e.Err)
 }
 
-// storeLookup answers schematic IDs from tailos's local store; a missing
-// store or an unknown ID just leaves the schematic unknown.
-func storeLookup(opts *CheckOptions) func(string) ([]string, bool) {
-	dir := opts.Store
-	if dir == "" && opts.LookupEnv != nil {
-		d, err := schematic.DefaultStoreDir(opts.LookupEnv)
-		if err != nil {
-			return nil
-		}
-		dir = d
+// storeDir is --store, else the default store of `tailos schematic new`;
+// "" when neither is known.
+func storeDir(opts *CheckOptions) string {
+	if opts.Store != "" || opts.LookupEnv == nil {
+		return opts.Store
 	}
-	if dir == "" {
-		return nil
+	d, err := schematic.DefaultStoreDir(opts.LookupEnv)
+	if err != nil {
+		return ""
 	}
-	st := schematic.Store{Dir: dir}
-	return func(id string) ([]string, bool) {
-		s, err := st.Lookup(context.Background(), id)
-		if err != nil {
-			return nil, false
-		}
-		return s.Extensions(), true
-	}
-}
-
-func merge(a, b map[string][]string) map[string][]string {
-	out := make(map[string][]string, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
+	return d
 }
 
 // checkSettings combines the settings file with the command line.

@@ -114,7 +114,6 @@ func runGen(ctx context.Context, f *Factory, opts *GenOptions) error {
 		InlineSecrets: opts.InlineSecrets,
 		LookupEnv:     f.LookupEnv,
 		Bases:         bases,
-		Lint:          genLint,
 		OutDir:        opts.OutDir,
 	})
 	var verr *gen.VerifyError

@@ -1,4 +1,7 @@
-package lint
+// Package topf reads a topf.yaml (github.com/postfinance/topf) into the
+// nodes it renders, with their installer images and patches in topf's
+// order, for the linter to render and check.
+package topf
 
 import (
 	"bytes"
@@ -16,13 +19,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tailos/tailos/facts/imagefactory"
+	"github.com/tailos/tailos/lint/input"
 	"github.com/tailos/tailos/schematic"
 )
 
 // topf.yaml as postfinance/topf 2a60138 defines it (pkg/config, docs/
 // configuration.md); patches live in all/, <role>/ and node/<host>/ under
 // patchesDir (docs/configuration-model.md).
-type topfConfig struct {
+type config struct {
 	ClusterName       string         `yaml:"clusterName"`
 	ClusterEndpoint   string         `yaml:"clusterEndpoint"`
 	KubernetesVersion string         `yaml:"kubernetesVersion"`
@@ -33,10 +37,10 @@ type topfConfig struct {
 	SecureBoot        bool           `yaml:"secureboot"`
 	PatchesDir        string         `yaml:"patchesDir"`
 	Data              map[string]any `yaml:"data"`
-	Nodes             []topfNode     `yaml:"nodes"`
+	Nodes             []node         `yaml:"nodes"`
 }
 
-type topfNode struct {
+type node struct {
 	Host         string         `yaml:"host"`
 	IP           string         `yaml:"ip"`
 	Role         string         `yaml:"role"`
@@ -54,29 +58,46 @@ const (
 	topfPlatform = "metal"
 )
 
-// isTopf recognises a topf.yaml: by name, or by the keys only topf uses.
-func isTopf(file string, d *yaml.Node) bool {
+// Is recognises a topf.yaml: by name, or by the keys only topf uses.
+func Is(file string, d *yaml.Node) bool {
 	base := filepath.Base(file)
-	if (base == "topf.yaml" || base == "topf.yml") && child(d, "nodes") != nil {
+	if (base == "topf.yaml" || base == "topf.yml") && input.Child(d, "nodes") != nil {
 		return true
 	}
-	return child(d, "clusterEndpoint") != nil && child(d, "kubernetesVersion") != nil && child(d, "nodes") != nil
+	return input.Child(d, "clusterEndpoint") != nil && input.Child(d, "kubernetesVersion") != nil && input.Child(d, "nodes") != nil
 }
 
 var topfPatchName = regexp.MustCompile(`.*\.ya?ml(\.tpl)?$`)
 
-// topf renders each node of a topf.yaml as `topf render` does
+// Read describes each node of a topf.yaml as `topf render` does
 // (internal/topf/nodes.go generateNodeConfig): the installer image
 // <factory>/<platform>-installer[-secureboot]/<schematic>:v<talosVersion>,
 // then the patches of all/, the role's folder and node/<host>/, each in
 // lexicographical order. *.tpl patches are Go templates with sprig's
 // functions; `env` answers from --env values only (unset is "", as topf
 // sees an unset variable). SOPS-encrypted patches are skipped.
-func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error) {
-	resolveAliases(root)
-	var tc topfConfig
+//
+// env holds the values ${VAR} and `env` take. Errors do not name file: the
+// caller does.
+func Read(file string, data []byte, root *yaml.Node, env map[string]string) (input.Project, error) {
+	r := &reader{env: env}
+	nodes, version, tc, err := r.read(file, root)
+	p := input.Project{Tool: "topf", Data: data, Version: version, Cluster: tc.ClusterName, Endpoint: tc.ClusterEndpoint, Nodes: nodes, Notes: r.notes}
+	return p, err
+}
+
+type reader struct {
+	env   map[string]string
+	notes []string
+}
+
+func (r *reader) note(s string) { r.notes = append(r.notes, s) }
+
+func (r *reader) read(file string, root *yaml.Node) ([]input.Node, string, config, error) {
+	input.ResolveAliases(root)
+	var tc config
 	if err := root.Decode(&tc); err != nil {
-		return nil, &InputError{File: file, Err: fmt.Errorf("topf config: %w", err)}
+		return nil, "", tc, fmt.Errorf("topf config: %w", err)
 	}
 	dir := filepath.Dir(file)
 	patchesDir := dir
@@ -86,8 +107,8 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 			patchesDir = filepath.Join(dir, patchesDir)
 		}
 	}
-	nodesNode := child(root, "nodes")
-	var nodes []projectNode
+	nodesNode := input.Child(root, "nodes")
+	var nodes []input.Node
 	version := ""
 	for i, n := range tc.Nodes {
 		role := machine.TypeWorker
@@ -96,7 +117,7 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 			role = machine.TypeControlPlane
 		case "worker":
 		default:
-			return nil, &InputError{File: file, Err: fmt.Errorf("nodes[%d] %s: role must be control-plane or worker, got %q", i, n.Host, n.Role)}
+			return nil, "", tc, fmt.Errorf("nodes[%d] %s: role must be control-plane or worker, got %q", i, n.Host, n.Role)
 		}
 		talosVer := strings.TrimPrefix(cmp.Or(n.TalosVersion, tc.TalosVersion), "v")
 		if talosVer != "" {
@@ -109,19 +130,19 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 			"Node": map[string]any{"Host": n.Host, "IP": n.IP, "Role": n.Role, "Data": orEmpty(n.Data),
 				"TalosVersion": n.TalosVersion, "SchematicID": n.SchematicID, "Factory": n.Factory, "Platform": n.Platform, "SecureBoot": n.SecureBoot},
 		}
-		pn := projectNode{Name: n.Host, Role: role, Lines: map[string]int{}, Schematics: map[string][]string{}}
-		nodeYAML := nodeAt(nodesNode, i)
+		pn := input.Node{Name: n.Host, Role: role, Lines: map[string]int{}, Schematics: map[string][]string{}}
+		nodeYAML := input.NodeAt(nodesNode, i)
 		sch := cmp.Or(n.SchematicID, tc.SchematicID)
 		schLine := 0
-		if k, _ := pair(nodeYAML, "schematicId"); k != nil {
+		if k, _ := input.Pair(nodeYAML, "schematicId"); k != nil {
 			schLine = k.Line
-		} else if k, _ := pair(root, "schematicId"); k != nil {
+		} else if k, _ := input.Pair(root, "schematicId"); k != nil {
 			schLine = k.Line
 		}
 		if strings.HasPrefix(sch, "@") {
-			id, exts, err := l.topfSchematic(filepath.Join(dir, strings.TrimPrefix(sch, "@")), ctx)
+			id, exts, err := r.schematic(filepath.Join(dir, strings.TrimPrefix(sch, "@")), ctx)
 			if err != nil {
-				return nil, &InputError{File: file, Err: fmt.Errorf("node %s: schematicId %s: %w", n.Host, sch, err)}
+				return nil, "", tc, fmt.Errorf("node %s: schematicId %s: %w", n.Host, sch, err)
 			}
 			sch = id
 			pn.Schematics[id] = exts
@@ -129,20 +150,20 @@ func (l *Loader) topf(file string, data []byte, root *yaml.Node) ([]Unit, error)
 		if sch == "" {
 			sch = imagefactory.EmptySchematicID // topf's default: the empty schematic
 		}
-		tag := cmp.Or(talosVer, standInVersion)
+		tag := cmp.Or(talosVer, input.StandInVersion)
 		pn.Image = imagefactory.InstallerImage(cmp.Or(n.Factory, tc.Factory, topfFactory), cmp.Or(n.Platform, tc.Platform, topfPlatform), sch, tag, n.SecureBoot || tc.SecureBoot)
-		pn.Lines["machine.install.image"] = cmp.Or(schLine, nodeLine(nodeYAML))
-		pn.Lines["machine"], pn.Lines["cluster"] = nodeLine(nodeYAML), nodeLine(nodeYAML)
+		pn.Lines["machine.install.image"] = cmp.Or(schLine, input.Line(nodeYAML))
+		pn.Lines["machine"], pn.Lines["cluster"] = input.Line(nodeYAML), input.Line(nodeYAML)
 		for _, folder := range []string{"all", n.Role, filepath.Join("node", n.Host)} {
-			srcs, err := l.topfFolder(filepath.Join(patchesDir, folder), ctx)
+			srcs, err := r.folder(filepath.Join(patchesDir, folder), ctx)
 			if err != nil {
-				return nil, &InputError{File: file, Err: fmt.Errorf("node %s: %w", n.Host, err)}
+				return nil, "", tc, fmt.Errorf("node %s: %w", n.Host, err)
 			}
 			pn.Patches = append(pn.Patches, srcs...)
 		}
 		nodes = append(nodes, pn)
 	}
-	return l.projectUnits("topf", file, data, version, tc.ClusterName, tc.ClusterEndpoint, nodes)
+	return nodes, version, tc, nil
 }
 
 func orEmpty(m map[string]any) map[string]any {
@@ -152,23 +173,9 @@ func orEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-func nodeAt(seq *yaml.Node, i int) *yaml.Node {
-	if seq == nil || seq.Kind != yaml.SequenceNode || i >= len(seq.Content) {
-		return nil
-	}
-	return seq.Content[i]
-}
-
-func nodeLine(n *yaml.Node) int {
-	if n == nil {
-		return 0
-	}
-	return n.Line
-}
-
 // topfFolder reads a patch folder (recursively, sorted by path); a
 // missing folder has no patches.
-func (l *Loader) topfFolder(folder string, ctx map[string]any) ([]Source, error) {
+func (r *reader) folder(folder string, ctx map[string]any) ([]input.Source, error) {
 	var files []string
 	err := filepath.WalkDir(folder, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -186,27 +193,27 @@ func (l *Loader) topfFolder(folder string, ctx map[string]any) ([]Source, error)
 		return nil, err
 	}
 	sort.Strings(files)
-	var out []Source
+	var out []input.Source
 	for _, f := range files {
-		b, err := l.topfRead(f, ctx)
+		b, err := r.readFile(f, ctx)
 		if err != nil {
-			l.note(fmt.Sprintf("%s: %v, skipped", f, err))
+			r.note(fmt.Sprintf("%s: %v, skipped", f, err))
 			continue
 		}
 		if isEmptyPatch(b) {
 			continue
 		}
-		if d, err := parseDocs(b); err == nil && len(d) > 0 && child(d[0], "sops") != nil {
-			l.note(fmt.Sprintf("%s: SOPS-encrypted patch not decrypted, skipped (check the decrypted file)", f))
+		if d, err := input.ParseDocs(b); err == nil && len(d) > 0 && input.Child(d[0], "sops") != nil {
+			r.note(fmt.Sprintf("%s: SOPS-encrypted patch not decrypted, skipped (check the decrypted file)", f))
 			continue
 		}
-		out = append(out, Source{File: f, Data: b})
+		out = append(out, input.Source{File: f, Data: b})
 	}
 	return out, nil
 }
 
 // topfRead returns a patch file's content, rendering *.tpl templates.
-func (l *Loader) topfRead(file string, ctx map[string]any) ([]byte, error) {
+func (r *reader) readFile(file string, ctx map[string]any) ([]byte, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -219,7 +226,7 @@ func (l *Loader) topfRead(file string, ctx map[string]any) ([]byte, error) {
 	// process environment into a user's config. An unset variable stays
 	// a ${VAR} reference, which no rule judges (TS038 reports it).
 	lookup := func(k string) string {
-		if v, ok := l.Env[k]; ok {
+		if v, ok := r.env[k]; ok {
 			return v
 		}
 		return "${" + k + "}"
@@ -239,8 +246,8 @@ func (l *Loader) topfRead(file string, ctx map[string]any) ([]byte, error) {
 
 // topfSchematic computes the ID of a schematic file (rendered first when
 // it is a template), as topf's resolver does locally.
-func (l *Loader) topfSchematic(file string, ctx map[string]any) (string, []string, error) {
-	b, err := l.topfRead(file, ctx)
+func (r *reader) schematic(file string, ctx map[string]any) (string, []string, error) {
+	b, err := r.readFile(file, ctx)
 	if err != nil {
 		return "", nil, err
 	}

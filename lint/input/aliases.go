@@ -1,14 +1,14 @@
-package lint
+package input
 
 import "gopkg.in/yaml.v3"
 
-// resolveAliases replaces every alias in the tree with a copy of the node
+// ResolveAliases replaces every alias in the tree with a copy of the node
 // it names, and drops the anchors. talhelper trees define a schematic or a
 // patch once (`schematic: &s {…}`) and reuse it (`schematic: *s`); parts of
 // the tree are later marshalled on their own, where an alias whose anchor
 // lives elsewhere in the file would be "unknown". YAML forbids forward
 // references and the decoder rejects cycles, so the walk ends.
-func resolveAliases(n *yaml.Node) {
+func ResolveAliases(n *yaml.Node) {
 	budget := maxResolvedNodes
 	resolveIn(n, 0, &budget)
 }
