@@ -47,7 +47,9 @@ func TestGolden(t *testing.T) {
 			for _, f := range out.Files {
 				path := filepath.Join(dir, f.Path)
 				if *update {
-					os.MkdirAll(filepath.Dir(path), 0o755)
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
 					if err := os.WriteFile(path, f.Data, 0o644); err != nil {
 						t.Fatal(err)
 					}
@@ -194,7 +196,9 @@ func TestIndexAndSecrets(t *testing.T) {
 		}
 		Files []string
 	}
-	json.Unmarshal(b, &idx)
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
 	if len(idx.Schematic.ID) != 64 || !strings.Contains(idx.Schematic.Installer, idx.Schematic.ID) {
 		t.Errorf("index schematic: %+v", idx.Schematic)
 	}
