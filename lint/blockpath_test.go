@@ -27,9 +27,7 @@ func keyPaths(n *yaml.Node, prefix []string, out *[][]string) {
 func TestBlockPathMatchesParse(t *testing.T) {
 	var docs [][]byte
 	for _, v := range []string{"v1.13.0", "v1.14.1"} {
-		for _, c := range fullConfigs(t, v, 2) {
-			docs = append(docs, c)
-		}
+		docs = append(docs, fullConfigs(t, v, 2)...)
 	}
 	corpus, _ := filepath.Glob(filepath.Join("testdata", "realworld", "*.yaml"))
 	for _, f := range corpus {
