@@ -123,7 +123,7 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 		return nil, err
 	}
 	out.Files = files
-	if err := verify(p, b, files, opts, out); err != nil {
+	if err := verify(p, b, files, out); err != nil {
 		return nil, err
 	}
 	out.Index = index(p, files, opts.OutDir, secret != nil)

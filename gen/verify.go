@@ -154,14 +154,14 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 // validates the result with machinery in metal mode and lints it. Nodes
 // are independent, so they are verified by one worker per core; what each
 // finds is reported in node order, as a sequential run would.
-func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Output) error {
+func verify(p *plan.Plan, b *bases, files []render.File, out *Output) error {
 	content := make(map[string][]byte, len(files))
 	for _, f := range files {
 		content[f.Path] = f.Data
 	}
 	results := make([]nodeResult, len(p.Nodes))
 	forEach(len(p.Nodes), func(i int) {
-		results[i] = verifyNode(p, p.Nodes[i], b, content, opts)
+		results[i] = verifyNode(p, p.Nodes[i], b, content)
 	})
 
 	var problems []string
@@ -178,7 +178,7 @@ func verify(p *plan.Plan, b *bases, files []render.File, opts Options, out *Outp
 // nodeResult is what verifying one node found.
 type nodeResult struct{ problems, warnings []string }
 
-func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte, opts Options) (r nodeResult) {
+func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte) (r nodeResult) {
 	name := n.Spec.Name
 	patches := [][]byte{content[NodePatchPath(name)]}
 	if s, ok := content[SecretPatchPath]; ok {
