@@ -151,7 +151,7 @@ func build(ctx context.Context, b *Build, tc Toolchain, stamp Stamp) error {
 		return fmt.Errorf("creating build directory: %w", err)
 	}
 	if err := goBuild(ctx, b, tc, src, out); err != nil {
-		return err
+		return fmt.Errorf("building %s: %w", stamp, err)
 	}
 	if b.Check != nil {
 		if err := b.Check(out); err != nil {

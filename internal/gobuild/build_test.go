@@ -128,6 +128,7 @@ func TestRunModuleVersion(t *testing.T) {
 		rebuild bool
 	}{
 		{"same build is a cache hit", func(*Build) {}, false},
+		{"a missing program rebuilds", func(b *Build) { os.Remove(filepath.Join(b.Dir, "hello")) }, true},
 		{"other flags rebuild", func(b *Build) { b.Flags = []string{"-trimpath", "-ldflags=-s -w"} }, true},
 		{"other key rebuilds", func(b *Build) { b.Key = "x" }, true},
 		{"other name rebuilds", func(b *Build) { b.Targets = []Target{{Package: b.Targets[0].Package, Name: "hi"}} }, true},
