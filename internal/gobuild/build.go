@@ -106,7 +106,12 @@ func Run(ctx context.Context, b Build) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(b.Dir), 0o755); err != nil {
 		return "", fmt.Errorf("creating cache: %w", err)
 	}
-	unlock, err := Lock(b.Dir + ".lock")
+	what := stamp.String()
+	unlock, err := lockWaiting(b.Dir+".lock", func() {
+		if b.Progress != nil {
+			b.Progress("waiting for another process building %s", what)
+		}
+	})
 	if err != nil {
 		return "", err
 	}
@@ -115,7 +120,6 @@ func Run(ctx context.Context, b Build) (string, error) {
 		return b.Dir, nil
 	}
 
-	what := stamp.String()
 	stop := startProgress(&b, what)
 	err = build(ctx, &b, tc, stamp)
 	stop(err)

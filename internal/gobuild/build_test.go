@@ -201,6 +201,24 @@ func TestRunConcurrent(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("source prepared %d times, want 1", n)
 	}
+
+	// A builder that finds the entry locked says so before it waits.
+	var log progressLog
+	unlock, err := Lock(b.Dir + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Progress = log.add
+	done := make(chan error)
+	go func() { _, err := Run(context.Background(), b); done <- err }()
+	time.Sleep(300 * time.Millisecond)
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if log.count("waiting for another process building local ") != 1 {
+		t.Errorf("progress while locked out = %q", log.lines)
+	}
 }
 
 // TestRunLeavesNothingHalfDone checks that a failed or cancelled build
