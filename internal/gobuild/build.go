@@ -119,6 +119,13 @@ func Run(ctx context.Context, b Build) (string, error) {
 	if stamp.matches(b.Dir) {
 		return b.Dir, nil
 	}
+	// Scratch directories of this entry left by a builder that was killed:
+	// holding the lock, no live builder owns one.
+	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(b.Dir), "."+filepath.Base(b.Dir)+"-build-*")); err == nil {
+		for _, d := range stale {
+			_ = os.RemoveAll(d)
+		}
+	}
 
 	stop := startProgress(&b, what)
 	err = build(ctx, &b, tc, stamp)

@@ -246,6 +246,10 @@ func TestRunLeavesNothingHalfDone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			b := localBuild(t, &calls, 0)
+			// What a killed builder leaves; the next builder removes it.
+			if err := os.MkdirAll(filepath.Join(filepath.Dir(b.Dir), ".local-build-123", "work"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := Run(context.Background(), b); err != nil {
 				t.Fatal(err)
 			}
