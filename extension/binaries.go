@@ -2,17 +2,15 @@ package extension
 
 import (
 	"context"
-	"crypto/sha256"
 	"debug/elf"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/tailos/tailos/internal/gobuild"
 )
 
 // Binaries are the three programs the extension's container runs: containerboot
@@ -57,16 +55,7 @@ func checkArch(arch string) error {
 }
 
 // DefaultCacheDir is $XDG_CACHE_HOME/tailos, else $HOME/.cache/tailos.
-func DefaultCacheDir() (string, error) {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "tailos"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w", err)
-	}
-	return filepath.Join(home, ".cache", "tailos"), nil
-}
+func DefaultCacheDir() (string, error) { return gobuild.CacheDir() }
 
 // buildFlags are the go build flags: static, stripped, and free of anything
 // host-dependent (paths, VCS state, build IDs) so that the same toolchain and
@@ -98,114 +87,22 @@ func BuildBinaries(ctx context.Context, opts BinariesOptions) (string, error) {
 			return "", err
 		}
 	}
-	goCmd := opts.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	goVersion, err := goEnv(ctx, goCmd, "GOVERSION")
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "tailscale", version, opts.Arch)
-	stamp := buildStamp(goVersion, version, opts.Arch)
-
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("creating cache: %w", err)
-	}
-	unlock, err := lockFile(dir + ".lock")
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-
-	if cached(dir, stamp) {
-		return dir, nil
-	}
-	if opts.Progress != nil {
-		opts.Progress("building tailscale %s for linux/%s with %s (first time only)", version, opts.Arch, goVersion)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+opts.Arch+"-build-")
-	if err != nil {
-		return "", fmt.Errorf("creating build directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-
-	if err := goBuild(ctx, goCmd, tmp, version, opts.Arch); err != nil {
-		return "", err
-	}
-	out := filepath.Join(tmp, "bin")
-	if err := CheckBinaries(out, opts.Arch); err != nil {
-		return "", fmt.Errorf("built binaries: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(out, stampFile), []byte(stamp), 0o644); err != nil {
-		return "", fmt.Errorf("writing build stamp: %w", err)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return "", fmt.Errorf("replacing stale cache: %w", err)
-	}
-	if err := os.Rename(out, dir); err != nil {
-		return "", fmt.Errorf("filling cache: %w", err)
-	}
-	return dir, nil
-}
-
-// stampFile records what a cache entry was built with; it is not a binary.
-const stampFile = ".tailos-build"
-
-func buildStamp(goVersion, version, arch string) string {
-	sum := sha256.Sum256([]byte(strings.Join(buildFlags(version), "\x00")))
-	return fmt.Sprintf("tailscale.com@v%s linux/%s %s flags:%s\n", version, arch, goVersion, hex.EncodeToString(sum[:8]))
-}
-
-func cached(dir, stamp string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, stampFile))
-	if err != nil || string(b) != stamp {
-		return false
-	}
+	var targets []gobuild.Target
 	for _, name := range Binaries {
-		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || !fi.Mode().IsRegular() {
-			return false
-		}
+		targets = append(targets, gobuild.Target{Package: "tailscale.com/cmd/" + name})
 	}
-	return true
-}
-
-// goBuild builds inside a throwaway module that requires only tailscale.com,
-// so the dependency versions are exactly those tailscale.com pins.
-func goBuild(ctx context.Context, goCmd, work, version, arch string) error {
-	mod := fmt.Sprintf("module tailos.invalid/tailscale-build\n\ngo 1.26\n\nrequire tailscale.com v%s\n", version)
-	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(mod), 0o644); err != nil {
-		return fmt.Errorf("writing build module: %w", err)
-	}
-	args := append([]string{"build", "-o", filepath.Join(work, "bin") + string(filepath.Separator)}, buildFlags(version)...)
-	for _, name := range Binaries {
-		args = append(args, "tailscale.com/cmd/"+name)
-	}
-	cmd := exec.CommandContext(ctx, goCmd, args...)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(),
-		"CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch,
-		"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
-	)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build tailscale.com@v%s for linux/%s: %w\n%s", version, arch, err, tail(out, 4000))
-	}
-	return nil
-}
-
-func goEnv(ctx context.Context, goCmd, key string) (string, error) {
-	out, err := exec.CommandContext(ctx, goCmd, "env", key).Output()
-	if err != nil {
-		return "", fmt.Errorf("running %s env %s (a Go toolchain is needed to build tailscale): %w", goCmd, key, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
+	return gobuild.Run(ctx, gobuild.Build{
+		Dir:      filepath.Join(cache, "tailscale", version, opts.Arch),
+		Module:   "tailscale.com",
+		Version:  "v" + version,
+		Targets:  targets,
+		GOOS:     "linux",
+		GOARCH:   opts.Arch,
+		Flags:    buildFlags(version),
+		Go:       opts.Go,
+		Check:    func(dir string) error { return CheckBinaries(dir, opts.Arch) },
+		Progress: opts.Progress,
+	})
 }
 
 var elfMachine = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}

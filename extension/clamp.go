@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/tailos/tailos/internal/gobuild"
 )
 
 // ClampBinary is the extension's entrypoint: it execs containerboot, or, with
@@ -81,78 +82,42 @@ func BuildClamp(ctx context.Context, opts BinariesOptions) (string, error) {
 			return "", err
 		}
 	}
-	goCmd := opts.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	goVersion, err := goEnv(ctx, goCmd, "GOVERSION")
-	if err != nil {
-		return "", err
-	}
 	files, err := clampFiles()
 	if err != nil {
 		return "", fmt.Errorf("reading the clamp's embedded source: %w", err)
 	}
+	files["go.mod"] = []byte(clampModule())
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", goVersion, opts.Arch, strings.Join(clampFlags, "\x00"))
-	h.Write([]byte(clampModule()))
 	for _, p := range sortedKeys(files) {
 		fmt.Fprintf(h, "%s\x00%d\x00", p, len(files[p]))
 		h.Write(files[p])
 	}
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	dir := filepath.Join(cache, "mssclamp", key, opts.Arch)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("creating cache: %w", err)
-	}
-	unlock, err := lockFile(dir + ".lock")
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if fi, err := os.Stat(filepath.Join(dir, ClampBinary)); err == nil && fi.Mode().IsRegular() {
-		return dir, nil
-	}
-	if opts.Progress != nil {
-		opts.Progress("building %s for linux/%s with %s (first time only)", ClampBinary, opts.Arch, goVersion)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+opts.Arch+"-build-")
-	if err != nil {
-		return "", fmt.Errorf("creating build directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	src := filepath.Join(tmp, "src")
-	files["go.mod"] = []byte(clampModule())
-	for p, b := range files {
-		full := filepath.Join(src, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return "", fmt.Errorf("writing clamp source: %w", err)
-		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			return "", fmt.Errorf("writing clamp source: %w", err)
-		}
-	}
-	out := filepath.Join(tmp, "bin")
-	args := append([]string{"build", "-o", filepath.Join(out, ClampBinary)}, clampFlags...)
-	cmd := exec.CommandContext(ctx, goCmd, append(args, clampPackage)...)
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(),
-		"CGO_ENABLED=0", "GOOS=linux", "GOARCH="+opts.Arch,
-		"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
-	)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s for linux/%s: %w\n%s", ClampBinary, opts.Arch, err, tail(b, 4000))
-	}
-	if err := checkELF(filepath.Join(out, ClampBinary), elfMachine[opts.Arch]); err != nil {
-		return "", fmt.Errorf("built clamp: %w", err)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return "", fmt.Errorf("replacing stale cache: %w", err)
-	}
-	if err := os.Rename(out, dir); err != nil {
-		return "", fmt.Errorf("filling cache: %w", err)
-	}
-	return dir, nil
+	return gobuild.Run(ctx, gobuild.Build{
+		Dir:     filepath.Join(cache, "mssclamp", key, opts.Arch),
+		Module:  "github.com/tailos/tailos",
+		Version: "embedded",
+		Key:     key,
+		Source: func(_ context.Context, tc gobuild.Toolchain) (string, error) {
+			for p, b := range files {
+				full := filepath.Join(tc.Work, filepath.FromSlash(p))
+				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+					return "", fmt.Errorf("writing clamp source: %w", err)
+				}
+				if err := os.WriteFile(full, b, 0o644); err != nil {
+					return "", fmt.Errorf("writing clamp source: %w", err)
+				}
+			}
+			return tc.Work, nil
+		},
+		Targets:  []gobuild.Target{{Package: clampPackage, Name: ClampBinary}},
+		GOOS:     "linux",
+		GOARCH:   opts.Arch,
+		Flags:    clampFlags,
+		Go:       opts.Go,
+		Check:    func(dir string) error { return checkELF(filepath.Join(dir, ClampBinary), elfMachine[opts.Arch]) },
+		Progress: opts.Progress,
+	})
 }
 
 // ContentKey identifies what Build puts into an image for a Tailscale

@@ -28,6 +28,34 @@ func realBinaries(t testing.TB, arch string) string {
 	return dir
 }
 
+// standInBinaries returns a directory whose three programs are copies of
+// the clamp built for arch: real static Linux executables for that
+// architecture, minutes cheaper to build than Tailscale. Tests that only
+// carry the binaries through images, registries and validators use it for
+// arm64, so that no test run compiles Tailscale for a second architecture;
+// tests that run or inspect Tailscale's own bytes use realBinaries.
+func standInBinaries(t testing.TB, arch string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the clamp built for " + arch + "; skipped with -short")
+	}
+	clamp, err := BuildClamp(context.Background(), BinariesOptions{Arch: arch})
+	if err != nil {
+		t.Fatalf("building the clamp for %s: %v", arch, err)
+	}
+	data, err := os.ReadFile(filepath.Join(clamp, ClampBinary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, b := range Binaries {
+		if err := os.WriteFile(filepath.Join(dir, b), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // writeFile writes a file under root, creating parents.
 func writeFile(t *testing.T, root, rel string, data string, mode os.FileMode) {
 	t.Helper()

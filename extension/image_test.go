@@ -91,10 +91,12 @@ func TestBuildReproducible(t *testing.T) {
 // TestPushPullMultiArch pushes a two-architecture build to a real in-process
 // registry, pulls each architecture back by reference, and checks the
 // unpacked extension validates and carries the very binaries that went in.
+// arm64 carries stand-in binaries (standInBinaries): the test is about the
+// index, the registry and the layers, not about Tailscale's arm64 bytes.
 func TestPushPullMultiArch(t *testing.T) {
 	bins := t.TempDir()
-	for _, arch := range Arches {
-		if err := os.Symlink(realBinaries(t, arch), filepath.Join(bins, arch)); err != nil {
+	for arch, dir := range map[string]string{"amd64": realBinaries(t, "amd64"), "arm64": standInBinaries(t, "arm64")} {
+		if err := os.Symlink(dir, filepath.Join(bins, arch)); err != nil {
 			t.Fatal(err)
 		}
 	}

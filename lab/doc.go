@@ -17,9 +17,13 @@
 //	key, _ := l.Headscale.CreateAPIKey(ctx, time.Hour)
 //	l.ApplyConfig(ctx, "node-1", cfg) // ApplyConfiguration, no reboot
 //
+// lab.Start runs a lab that outlives its caller, as `tailos lab up` does: a
+// supervisor in its own session (lab.Supervise) keeps it up and answers on
+// its control socket (lab.Call) until a "down" request.
+//
 // The test binary (or program) must dispatch the re-executed helpers first
-// thing: lab.IsReaper → lab.RunReaper, talosnode.IsInit → talosnode.RunInit,
-// lab.IsContainerInit → lab.RunContainerInit (see this package's TestMain).
+// thing, with lab.RunReexec: the reaper, a node's init, a container's init
+// and Start's supervisor (see this package's TestMain).
 //
 // Addresses come from 198.18.0.0/15 and the tailnet ranges only; no
 // namespace has a route out of the lab. It needs Linux, root,

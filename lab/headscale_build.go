@@ -3,19 +3,14 @@
 package lab
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
-	"github.com/tailos/tailos/extension"
+	"github.com/tailos/tailos/internal/gobuild"
 )
 
-// headscaleModule is built with `go build` in a throwaway module, so that
-// its dependencies never enter tailos's own go.mod.
+// headscaleModule is built in a throwaway module, so that its dependencies
+// never enter tailos's own go.mod.
 const headscaleModule = "github.com/juanfont/headscale"
 
 // BuildHeadscale returns the path of a headscale binary for version, built
@@ -26,53 +21,22 @@ func BuildHeadscale(ctx context.Context, cacheDir, version string, progress func
 		version = HeadscaleVersion
 	}
 	if cacheDir == "" {
-		d, err := extension.DefaultCacheDir()
+		d, err := gobuild.CacheDir()
 		if err != nil {
 			return "", err
 		}
 		cacheDir = d
 	}
-	dir := filepath.Join(cacheDir, "headscale", version)
-	bin := filepath.Join(dir, "headscale")
-	if fi, err := os.Stat(bin); err == nil && fi.Mode()&0o111 != 0 {
-		return bin, nil
-	}
-	if progress != nil {
-		progress("building headscale %s (first time only)", version)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating headscale cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".build-")
+	dir, err := gobuild.Run(ctx, gobuild.Build{
+		Dir:      filepath.Join(cacheDir, "headscale", version),
+		Module:   headscaleModule,
+		Version:  version,
+		Targets:  gobuild.Commands(headscaleModule + "/cmd/headscale"),
+		Flags:    []string{"-trimpath"},
+		Progress: progress,
+	})
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(tmp)
-	steps := [][]string{
-		{"mod", "init", "tailos-lab-headscale"},
-		{"get", headscaleModule + "/cmd/headscale@" + version},
-		{"build", "-trimpath", "-o", filepath.Join(tmp, "headscale"), headscaleModule + "/cmd/headscale"},
-	}
-	for _, args := range steps {
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 2000))
-		}
-	}
-	// Rename is atomic: a concurrent run sees no binary or a whole one.
-	if err := os.Rename(filepath.Join(tmp, "headscale"), bin); err != nil {
-		return "", fmt.Errorf("installing headscale: %w", err)
-	}
-	return bin, nil
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
+	return filepath.Join(dir, "headscale"), nil
 }

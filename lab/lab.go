@@ -76,7 +76,7 @@ type Options struct {
 	// os.Executable() with no arguments.
 	Self []string
 	// Progress, when set, hears about slow steps.
-	Progress func(format string, args ...any)
+	Progress func(format string, args ...any) `json:"-"`
 	// ReadyTimeout bounds the wait for every node to be Running (default 2m).
 	ReadyTimeout time.Duration
 	// Runtime is what runs the nodes: RuntimeTalos (default) or

@@ -9,17 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/tailos/tailos/internal/netns"
 )
 
-// netnsDir is where `ip netns` keeps named namespaces.
-const netnsDir = "/run/netns"
-
 // NetnsPath is the bind-mounted handle of a named network namespace.
-func NetnsPath(name string) string { return filepath.Join(netnsDir, name) }
+func NetnsPath(name string) string { return netns.Path(name) }
 
 // ip runs the iproute2 `ip` command; its stderr is part of the error.
 func ip(ctx context.Context, args ...string) error {
@@ -64,35 +60,5 @@ func sysctl(ns, key, value string) error {
 // Sockets fn opens stay in that namespace after it returns. If the thread
 // cannot be switched back, it is discarded rather than reused.
 func InNetns(name string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			errc <- fmt.Errorf("opening current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		target, err := os.Open(NetnsPath(name))
-		if err != nil {
-			errc <- fmt.Errorf("opening netns %s: %w", name, err)
-			runtime.UnlockOSThread()
-			return
-		}
-		defer target.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("entering netns %s: %w", name, err)
-			runtime.UnlockOSThread()
-			return
-		}
-		ferr := fn()
-		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-			// Leave the thread locked: the runtime ends it with this goroutine.
-			errc <- ferr
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- ferr
-	}()
-	return <-errc
+	return netns.Do(NetnsPath(name), fn)
 }

@@ -7,13 +7,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	tailosnetns "github.com/tailos/tailos/internal/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -111,31 +111,14 @@ func (n netns) sysctl(t *testing.T, key, value string) {
 // Sockets fn creates stay in the namespace after it returns.
 func (n netns) do(t *testing.T, fn func()) {
 	t.Helper()
-	runtime.LockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	leave, err := tailosnetns.Enter(tailosnetns.Path(string(n)))
 	if err != nil {
-		runtime.UnlockOSThread()
 		t.Fatal(err)
-	}
-	defer unix.Close(orig)
-	target, err := unix.Open("/var/run/netns/"+string(n), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	defer unix.Close(target)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		t.Fatalf("entering %s: %v", n, err)
 	}
 	defer func() {
-		// A thread that cannot return stays locked, and so dies with
-		// this goroutine instead of serving others in the wrong namespace.
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			t.Errorf("leaving %s: %v", n, err)
-			return
+		if err := leave(); err != nil {
+			t.Error(err)
 		}
-		runtime.UnlockOSThread()
 	}()
 	fn()
 }

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -116,7 +113,7 @@ func checkOutput(o string) error {
 	return nil
 }
 
-func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
+func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -127,30 +124,11 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 	if o.Foreground {
 		return runLabSupervisor(ctx, f, o)
 	}
-	_, statErr := os.Stat(o.Dir)
-	created := os.IsNotExist(statErr)
-	// One starter per directory: a concurrent `lab up` stops here, before
-	// it touches the winner's log or state.
-	release, err := lab.ClaimDir(o.Dir, "launch.lock")
-	if err != nil {
-		return err
-	}
-	defer release()
-	if _, err := lab.LoadState(o.Dir); err == nil {
-		return fmt.Errorf("%s already holds a lab: run `tailos lab down --dir %s` first", o.Dir, o.Dir)
-	}
-	// A lab that never came up leaves nothing behind (Up removes its own
-	// namespaces); the error carries the supervisor log's tail.
-	defer func() {
-		if _, err := lab.LoadState(o.Dir); err != nil && created && retErr != nil {
-			_ = os.RemoveAll(o.Dir)
-		}
-	}()
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	args := []string{"lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime, "--tailscale", o.Tailscale,
+	args := []string{exe, "lab", "up", "--foreground", "--dir", o.Dir, "--runtime", o.Runtime, "--tailscale", o.Tailscale,
 		"--underlay-mtu", strconv.Itoa(o.UnderlayMTU), "--mtu", o.MTU, "--timeout", o.Timeout.String()}
 	if o.SpecFile == "" {
 		args = append(args, "--nodes", strconv.Itoa(o.Nodes))
@@ -171,61 +149,25 @@ func runLabUp(ctx context.Context, f *Factory, o *LabUpOptions) (retErr error) {
 		}
 		args = append(args, "--extension", ext)
 	}
-	logPath := filepath.Join(o.Dir, "supervisor.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	st, err := lab.Start(ctx, lab.StartOptions{
+		Options:    lab.Options{Dir: o.Dir, Progress: f.IO.Progress().Step},
+		Timeout:    o.Timeout,
+		Supervisor: args,
+	})
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	sup := exec.Command(exe, args...)
-	sup.Stdout, sup.Stderr = logf, logf
-	// Its own session: the supervisor outlives this command and its terminal.
-	sup.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := sup.Start(); err != nil {
-		return fmt.Errorf("starting the lab supervisor: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- sup.Wait() }()
-	f.IO.Progress().Step("starting the lab in %s (the first run builds Headscale and Tailscale)", o.Dir)
-	deadline := time.After(o.Timeout)
-	for {
-		if _, err := os.Stat(filepath.Join(o.Dir, readyFile)); err == nil {
-			break
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the lab did not come up (%w):\n%s", err, lab.LogTail(logPath, 25))
-		case <-deadline:
-			_ = sup.Process.Signal(syscall.SIGTERM)
-			return fmt.Errorf("the lab was not up after %s; see %s", o.Timeout, logPath)
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
-	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	resp, err := lab.Call(sctx, o.Dir, lab.Request{Op: "status"})
-	if err != nil {
-		return err
-	}
-	return printLabStatus(f, resp.Status, o.Output)
+	return printLabStatus(f, st, o.Output)
 }
-
-// readyFile appears in the lab directory once every node is Running.
-const readyFile = "ready"
 
 // runLabSupervisor brings the lab up in this process and serves its control
 // socket; SIGINT/SIGTERM take it down.
 func runLabSupervisor(ctx context.Context, f *Factory, o *LabUpOptions) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
 	self, err := labSelf()
 	if err != nil {
 		return err
 	}
-	upCtx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-	start := time.Now()
-	l, err := lab.Up(upCtx, lab.Options{
+	return lab.Supervise(ctx, lab.Options{
 		Dir:         o.Dir,
 		SpecFile:    o.SpecFile,
 		Nodes:       o.Nodes,
@@ -236,14 +178,5 @@ func runLabSupervisor(ctx context.Context, f *Factory, o *LabUpOptions) error {
 		Tailscale:   o.Tailscale,
 		Self:        self,
 		Progress:    func(format string, a ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", a...) },
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.ErrOut, "lab %s up in %s; %d nodes\n", l.ID, time.Since(start).Round(10*time.Millisecond), len(l.Nodes))
-	if err := os.WriteFile(filepath.Join(o.Dir, readyFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		_ = l.Down(context.Background())
-		return err
-	}
-	return l.Serve(ctx)
+	}, o.Timeout)
 }

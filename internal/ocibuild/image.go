@@ -15,15 +15,26 @@ import (
 )
 
 // Image returns an OCI image of one layer holding files (parents added),
-// for os/arch, with config cfg, created at Epoch and without history.
+// for os/arch, with config cfg, created at Epoch and without history; the
+// layer is gzip-compressed at gzip.BestCompression.
 func Image(files []File, os, arch string, cfg v1.Config) (v1.Image, error) {
+	return ImageLevel(files, os, arch, cfg, gzip.BestCompression)
+}
+
+// ImageLevel is Image with the layer compressed at a gzip level
+// (gzip.BestSpeed to gzip.BestCompression). The same files, level and Go
+// toolchain always give the same digest.
+func ImageLevel(files []File, os, arch string, cfg v1.Config, level int) (v1.Image, error) {
+	if level < gzip.BestSpeed || level > gzip.BestCompression {
+		return nil, fmt.Errorf("gzip level %d: want %d to %d", level, gzip.BestSpeed, gzip.BestCompression)
+	}
 	raw, err := TarBytes(WithParents(files))
 	if err != nil {
 		return nil, err
 	}
 	layer, err := tarball.LayerFromOpener(
 		func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil },
-		tarball.WithCompressionLevel(gzip.BestCompression),
+		tarball.WithCompressionLevel(level),
 		tarball.WithMediaType(types.OCILayer),
 		tarball.WithCompressedCaching,
 	)

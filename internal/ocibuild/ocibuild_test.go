@@ -94,3 +94,49 @@ func TestImageAndIndexAreReproducible(t *testing.T) {
 		t.Errorf("media type %q %v", mt, err)
 	}
 }
+
+// TestImageLevel: a level gives one digest, build after build; another
+// level another digest (it is part of the image); out-of-range levels fail.
+func TestImageLevel(t *testing.T) {
+	files := []File{{Path: "bin/tool", Mode: 0o755, Data: bytes.Repeat([]byte("tailos layer "), 4096)}}
+	digest := func(level int) (v1.Hash, error) {
+		img, err := ImageLevel(files, "linux", "amd64", v1.Config{}, level)
+		if err != nil {
+			return v1.Hash{}, err
+		}
+		return img.Digest()
+	}
+	tests := []struct {
+		name    string
+		a, b    int
+		same    bool
+		wantErr bool
+	}{
+		{name: "level 6 twice", a: 6, b: 6, same: true},
+		{name: "level 9 twice", a: 9, b: 9, same: true},
+		{name: "level 1 and 9", a: 1, b: 9, same: false},
+		{name: "level 0", a: 0, b: 0, wantErr: true},
+		{name: "level 10", a: 10, b: 10, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			da, err := digest(tt.a)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("level %d: no error", tt.a)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := digest(tt.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (da == db) != tt.same {
+				t.Errorf("digests %s and %s: same = %v, want %v", da, db, da == db, tt.same)
+			}
+		})
+	}
+}

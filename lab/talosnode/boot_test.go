@@ -10,14 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"testing"
 	"time"
 
 	"github.com/cosi-project/runtime/pkg/safe"
 	"github.com/siderolabs/talos/pkg/machinery/client"
 	"github.com/siderolabs/talos/pkg/machinery/resources/runtime"
-	"golang.org/x/sys/unix"
+
+	"github.com/tailos/tailos/internal/netns"
 )
 
 // needRoot skips a test that needs root, except under CI=true.
@@ -76,43 +76,14 @@ func newTestNet(t *testing.T) testNet {
 // dialIn dials from inside the named network namespace.
 func dialIn(ns string) Dialer {
 	return func(ctx context.Context, addr string) (net.Conn, error) {
-		type res struct {
-			c   net.Conn
-			err error
-		}
-		ch := make(chan res, 1)
-		go func() {
-			goruntime.LockOSThread()
-			orig, err := os.Open("/proc/thread-self/ns/net")
-			if err != nil {
-				goruntime.UnlockOSThread()
-				ch <- res{nil, err}
-				return
-			}
-			defer orig.Close()
-			f, err := os.Open("/run/netns/" + ns)
-			if err != nil {
-				goruntime.UnlockOSThread()
-				ch <- res{nil, err}
-				return
-			}
-			defer f.Close()
-			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-				goruntime.UnlockOSThread()
-				ch <- res{nil, err}
-				return
-			}
+		var c net.Conn
+		err := netns.Do(netns.Path(ns), func() error {
 			var d net.Dialer
-			c, err := d.DialContext(ctx, "tcp", addr)
-			// Back home, the thread is reused; if that fails it stays
-			// locked and ends with this goroutine.
-			if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
-				goruntime.UnlockOSThread()
-			}
-			ch <- res{c, err}
-		}()
-		r := <-ch
-		return r.c, r.err
+			var err error
+			c, err = d.DialContext(ctx, "tcp", addr)
+			return err
+		})
+		return c, err
 	}
 }
 

@@ -5,7 +5,9 @@ package talosnode
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -13,8 +15,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/tailos/tailos/internal/gobuild"
 )
 
 // Versions of what a lab node runs: the ones Talos v1.14.1 pins.
@@ -65,7 +68,8 @@ type Artifacts struct {
 // Build returns the node root filesystem for TalosVersion, building
 // machined (from the Talos module source with sourceChanges applied),
 // containerd and its runc shim (from the containerd module), and unpacking
-// the Debian packages, each once and cached by version.
+// the Debian packages, each once and cached by version. The root is
+// reassembled whenever one of its parts was rebuilt.
 func Build(ctx context.Context, o BuildOptions) (*Artifacts, error) {
 	if o.CacheDir == "" {
 		return nil, fmt.Errorf("talos node build: cache directory required")
@@ -74,73 +78,148 @@ func Build(ctx context.Context, o BuildOptions) (*Artifacts, error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := lockFile(filepath.Join(base, ".lock"))
+	unlock, err := gobuild.Lock(filepath.Join(base, ".lock"))
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	rootfs := filepath.Join(base, "rootfs")
-	if _, err := os.Stat(filepath.Join(rootfs, containerMarker)); err == nil {
-		return &Artifacts{Rootfs: rootfs}, nil
-	}
-	src, err := buildMachined(ctx, &o, base)
+	machined, err := buildMachined(ctx, &o, base)
 	if err != nil {
 		return nil, err
 	}
-	if err := buildContainerd(ctx, &o, base); err != nil {
+	containerd, err := buildContainerd(ctx, &o, base)
+	if err != nil {
 		return nil, err
 	}
 	deb, err := unpackDebian(ctx, &o, base)
 	if err != nil {
 		return nil, err
 	}
+	key, err := partsKey(machined, containerd, deb)
+	if err != nil {
+		return nil, err
+	}
+	rootfs := filepath.Join(base, "rootfs")
+	keyFile := rootfs + ".key"
+	if got, err := os.ReadFile(keyFile); err == nil && string(got) == key {
+		if _, err := os.Stat(filepath.Join(rootfs, containerMarker)); err == nil {
+			return &Artifacts{Rootfs: rootfs}, nil
+		}
+	}
 	tmp, err := os.MkdirTemp(base, ".rootfs-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := assembleRootfs(tmp, filepath.Join(base, "bin"), src, deb); err != nil {
+	if err := assembleRootfs(tmp, machined, containerd, deb); err != nil {
 		return nil, fmt.Errorf("assembling the node root: %w", err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
+	if err := os.RemoveAll(rootfs); err != nil {
+		return nil, err
+	}
 	if err := os.Rename(tmp, rootfs); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(keyFile, []byte(key), 0o644); err != nil {
 		return nil, err
 	}
 	return &Artifacts{Rootfs: rootfs}, nil
 }
 
-// buildMachined builds base/bin/init and keeps the few source files the
-// root needs under base/src. It returns that directory.
-func buildMachined(ctx context.Context, o *BuildOptions, base string) (string, error) {
-	bin := filepath.Join(base, "bin", "init")
-	keep := filepath.Join(base, "src")
-	if _, err := os.Stat(bin); err == nil {
-		if _, err := os.Stat(filepath.Join(keep, "os-release")); err == nil {
-			return keep, nil
+// partsKey identifies the parts a node root is assembled from: the two
+// build stamps and the Debian package list.
+func partsKey(machined, containerd, deb string) (string, error) {
+	h := sha256.New()
+	for _, f := range []string{
+		filepath.Join(machined, gobuild.StampFile),
+		filepath.Join(containerd, gobuild.StampFile),
+		filepath.Join(deb, ".complete"),
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
 		}
+		fmt.Fprintf(h, "%d\x00", len(b))
+		h.Write(b)
 	}
-	o.progress("building Talos %s machined (first time only; minutes)", TalosVersion)
-	work, err := os.MkdirTemp(base, ".machined-")
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// keptFiles are the files of the Talos source the root needs, by the name
+// they are kept under next to machined.
+var keptFiles = map[string]string{
+	"os-release":          "pkg/machinery/version/os-release",
+	"containerd.toml":     "hack/containerd.toml",
+	"cri-containerd.toml": "hack/cri-containerd.toml",
+	"cri-plugin.part":     "hack/cri-plugin.part",
+	"UTC":                 "hack/zoneinfo/Etc/UTC",
+}
+
+// goModEdits make Talos's go.mod resolvable here (see the goproxy
+// directory): the ethtool fork at a served commit, upstream siv-go (only
+// NTS uses it; container mode runs no time sync) and a served
+// cosi-project/runtime.
+var goModEdits = []string{
+	"-replace", "github.com/mdlayher/ethtool=github.com/siderolabs/ethtool@v0.6.1-0.20250211080416-ce8bc6926323",
+	"-dropreplace", "github.com/secure-io/siv-go",
+	"-replace", "github.com/cosi-project/runtime@v1.16.3=github.com/cosi-project/runtime@v1.16.2",
+}
+
+// machinedKey covers what the prepared source depends on beyond the
+// module version: the go.mod edits and the source changes.
+func machinedKey() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\x00%q", goModEdits, sourceChanges)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// buildMachined builds machined as base/machined/init, with the few source
+// files the root needs kept beside it, and returns that directory.
+func buildMachined(ctx context.Context, o *BuildOptions, base string) (string, error) {
+	proxy, err := writeProxy(base)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(work)
-	proxy, err := writeProxy(work)
+	return gobuild.Run(ctx, gobuild.Build{
+		Dir:     filepath.Join(base, "machined"),
+		Module:  talosModule,
+		Version: TalosVersion,
+		Key:     machinedKey(),
+		Source:  prepareTalos,
+		Targets: []gobuild.Target{{Package: "./internal/app/machined", Name: "init"}},
+		GOOS:    "linux",
+		Flags: []string{"-trimpath", "-tags", "tcell_minimal,grpcnotrace",
+			"-ldflags", "-s -w -X golang.zx2c4.com/wireguard/ipc.socketDirectory=/system/wireguard-sock"},
+		Proxies: []string{proxy},
+		NoSumDB: []string{"github.com/jsimonetti/rtnetlink", "github.com/siderolabs/ethtool"},
+		Keep: func(src, dst string) error {
+			for name, from := range keptFiles {
+				if err := copyFile(filepath.Join(src, from), filepath.Join(dst, name), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Progress: o.Progress,
+	})
+}
+
+// prepareTalos lays out the Talos module source with its machinery module
+// in place (Talos builds with a go.work, which the module zip lacks),
+// resolvable here, and with sourceChanges applied.
+func prepareTalos(ctx context.Context, tc gobuild.Toolchain) (string, error) {
+	talosDir, err := moduleDir(ctx, tc, talosModule+"@"+TalosVersion)
 	if err != nil {
 		return "", err
 	}
-	env := goEnv(proxy)
-	talosDir, err := moduleDir(ctx, env, talosModule+"@"+TalosVersion)
+	machDir, err := moduleDir(ctx, tc, machineryModule+"@"+TalosVersion)
 	if err != nil {
 		return "", err
 	}
-	machDir, err := moduleDir(ctx, env, machineryModule+"@"+TalosVersion)
-	if err != nil {
-		return "", err
-	}
-	srcDir := filepath.Join(work, "talos")
+	srcDir := filepath.Join(tc.Work, "talos")
 	if err := copyTree(talosDir, srcDir); err != nil {
 		return "", err
 	}
@@ -149,75 +228,27 @@ func buildMachined(ctx context.Context, o *BuildOptions, base string) (string, e
 	}
 	_ = os.Remove(filepath.Join(srcDir, "go.work"))
 	_ = os.Remove(filepath.Join(srcDir, "go.work.sum"))
-	if err := editGoMod(ctx, env, srcDir); err != nil {
+	if err := editGoMod(ctx, tc, srcDir); err != nil {
 		return "", err
 	}
 	if err := applySourceChanges(srcDir); err != nil {
 		return "", err
 	}
-	out := filepath.Join(work, "init")
-	if err := runGo(ctx, srcDir, env, "build", "-trimpath", "-tags", "tcell_minimal,grpcnotrace",
-		"-ldflags", "-s -w -X golang.zx2c4.com/wireguard/ipc.socketDirectory=/system/wireguard-sock",
-		"-o", out, "./internal/app/machined"); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(keep+".new", 0o755); err != nil {
-		return "", err
-	}
-	for dst, from := range map[string]string{
-		"os-release":          "pkg/machinery/version/os-release",
-		"containerd.toml":     "hack/containerd.toml",
-		"cri-containerd.toml": "hack/cri-containerd.toml",
-		"cri-plugin.part":     "hack/cri-plugin.part",
-		"UTC":                 "hack/zoneinfo/Etc/UTC",
-	} {
-		if err := copyFile(filepath.Join(srcDir, from), filepath.Join(keep+".new", dst), 0o644); err != nil {
-			return "", err
-		}
-	}
-	if err := install(out, bin); err != nil {
-		return "", err
-	}
-	_ = os.RemoveAll(keep)
-	return keep, os.Rename(keep+".new", keep)
+	return srcDir, nil
 }
 
-// buildContainerd builds containerd and containerd-shim-runc-v2 in a
-// throwaway module, so their dependencies never meet tailos's go.mod.
-func buildContainerd(ctx context.Context, o *BuildOptions, base string) error {
-	names := []string{"containerd", "containerd-shim-runc-v2"}
-	done := true
-	for _, n := range names {
-		if _, err := os.Stat(filepath.Join(base, "bin", n)); err != nil {
-			done = false
-		}
-	}
-	if done {
-		return nil
-	}
-	o.progress("building containerd %s (first time only)", ContainerdVersion)
-	work, err := os.MkdirTemp(base, ".containerd-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	env := goEnv("")
-	if err := runGo(ctx, work, env, "mod", "init", "tailos-lab-containerd"); err != nil {
-		return err
-	}
-	if err := runGo(ctx, work, env, "get", containerdModule+"@"+ContainerdVersion); err != nil {
-		return err
-	}
-	for _, n := range names {
-		out := filepath.Join(work, n)
-		if err := runGo(ctx, work, env, "build", "-trimpath", "-ldflags", "-s -w", "-o", out, containerdModule+"/cmd/"+n); err != nil {
-			return err
-		}
-		if err := install(out, filepath.Join(base, "bin", n)); err != nil {
-			return err
-		}
-	}
-	return nil
+// buildContainerd builds containerd and containerd-shim-runc-v2 into
+// base/containerd and returns that directory.
+func buildContainerd(ctx context.Context, o *BuildOptions, base string) (string, error) {
+	return gobuild.Run(ctx, gobuild.Build{
+		Dir:      filepath.Join(base, "containerd"),
+		Module:   containerdModule,
+		Version:  ContainerdVersion,
+		Targets:  gobuild.Commands(containerdModule+"/cmd/containerd", containerdModule+"/cmd/containerd-shim-runc-v2"),
+		GOOS:     "linux",
+		Flags:    []string{"-trimpath", "-ldflags", "-s -w"},
+		Progress: o.Progress,
+	})
 }
 
 // unpackDebian downloads DebianPackages with apt-get and unpacks them with
@@ -275,45 +306,16 @@ func writeProxy(dir string) (string, error) {
 	return p, err
 }
 
-// goEnv is the environment of the go commands: static binaries, the
-// embedded proxy (when set) in front of the usual one.
-func goEnv(proxy string) []string {
-	env := append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod -buildvcs=false", "GOWORK=off")
-	if proxy != "" {
-		up := strings.TrimSpace(goEnvValue("GOPROXY"))
-		if up == "" {
-			up = "https://proxy.golang.org,direct"
-		}
-		env = append(env,
-			"GOPROXY=file://"+proxy+","+up,
-			"GONOSUMDB=github.com/jsimonetti/rtnetlink,github.com/siderolabs/ethtool")
-	}
-	return env
-}
-
-func goEnvValue(name string) string {
-	out, err := exec.Command("go", "env", name).Output()
-	if err != nil {
-		return ""
-	}
-	return string(out)
-}
-
 // moduleDir downloads a module (if needed) and returns its read-only
 // directory in the module cache.
-func moduleDir(ctx context.Context, env []string, mod string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
-	cmd.Env = env
-	cmd.Dir = os.TempDir()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+func moduleDir(ctx context.Context, tc gobuild.Toolchain, mod string) (string, error) {
+	out, err := tc.Output(ctx, os.TempDir(), "mod", "download", "-json", mod)
 	var info struct{ Dir, Error string }
 	if jerr := json.Unmarshal(out, &info); jerr == nil && info.Error != "" {
 		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
 	}
 	if err != nil {
-		return "", fmt.Errorf("go mod download %s: %w\n%s", mod, err, tail(stderr.String(), 2000))
+		return "", err
 	}
 	if info.Dir == "" {
 		return "", fmt.Errorf("go mod download %s: no directory", mod)
@@ -321,15 +323,10 @@ func moduleDir(ctx context.Context, env []string, mod string) (string, error) {
 	return info.Dir, nil
 }
 
-// editGoMod makes Talos's go.mod resolvable here (see the goproxy
-// directory): the ethtool fork at a served commit, upstream siv-go (only
-// NTS uses it; container mode runs no time sync) and a served
-// cosi-project/runtime.
-func editGoMod(ctx context.Context, env []string, dir string) error {
-	if err := runGo(ctx, dir, env, "mod", "edit",
-		"-replace", "github.com/mdlayher/ethtool=github.com/siderolabs/ethtool@v0.6.1-0.20250211080416-ce8bc6926323",
-		"-dropreplace", "github.com/secure-io/siv-go",
-		"-replace", "github.com/cosi-project/runtime@v1.16.3=github.com/cosi-project/runtime@v1.16.2"); err != nil {
+// editGoMod applies goModEdits to Talos's go.mod and drops the go.sum
+// lines of what they replace.
+func editGoMod(ctx context.Context, tc gobuild.Toolchain, dir string) error {
+	if err := tc.Run(ctx, dir, append([]string{"mod", "edit"}, goModEdits...)...); err != nil {
 		return err
 	}
 	p := filepath.Join(dir, "go.sum")
@@ -347,10 +344,6 @@ func editGoMod(ctx context.Context, env []string, dir string) error {
 	return os.WriteFile(p, []byte(strings.Join(keep, "")), 0o644)
 }
 
-func runGo(ctx context.Context, dir string, env []string, args ...string) error {
-	return run(ctx, dir, env, "go", args...)
-}
-
 func run(ctx context.Context, dir string, env []string, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
@@ -359,7 +352,7 @@ func run(ctx context.Context, dir string, env []string, name string, args ...str
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(out.String(), 3000))
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, gobuild.Tail(out.Bytes(), 3000))
 	}
 	return nil
 }
@@ -404,40 +397,4 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return err
 	}
 	return os.WriteFile(dst, data, mode)
-}
-
-// install moves a built binary into place atomically.
-func install(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if err := os.Chmod(src, 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(src, dst); err != nil {
-		if err := copyFile(src, dst+".tmp", 0o755); err != nil {
-			return err
-		}
-		return os.Rename(dst+".tmp", dst)
-	}
-	return nil
-}
-
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("opening cache lock: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking cache: %w", err)
-	}
-	return func() { f.Close() }, nil
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
 }

@@ -10,14 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tailos/tailos/internal/gobuild"
 )
 
 // TestSourceChanges applies the two source changes to the real Talos
 // module source and checks that they refuse source they do not expect.
 func TestSourceChanges(t *testing.T) {
-	env := goEnv("")
+	tc := gobuild.Toolchain{Cmd: "go", Env: append(os.Environ(), "GOFLAGS=-mod=mod")}
 	ctx := context.Background()
-	talosDir, err := moduleDir(ctx, env, talosModule+"@"+TalosVersion)
+	talosDir, err := moduleDir(ctx, tc, talosModule+"@"+TalosVersion)
 	if err != nil {
 		t.Skipf("Talos module source not available: %v", err)
 	}

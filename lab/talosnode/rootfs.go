@@ -13,9 +13,11 @@ import (
 const containerMarker = "usr/etc/in-container"
 
 // assembleRootfs lays out a node root the way Talos's Dockerfile (target
-// rootfs-base) does, with the binaries from binDir, Talos's own config
-// files from srcDir and the unpacked Debian packages in debDir.
-func assembleRootfs(root, binDir, srcDir, debDir string) error {
+// rootfs-base) does, with machined and Talos's own config files from
+// machinedDir, containerd and its shim from containerdDir and the unpacked
+// Debian packages in debDir.
+func assembleRootfs(root, machinedDir, containerdDir, debDir string) error {
+	srcDir := machinedDir
 	dirs := []string{
 		"usr/bin", "usr/lib/x86_64-linux-gnu", "usr/lib64", "usr/etc", "usr/share/zoneinfo/Etc",
 		"usr/local/etc/containers", "usr/local/lib/containers", "usr/local/share",
@@ -36,8 +38,8 @@ func assembleRootfs(root, binDir, srcDir, debDir string) error {
 			return err
 		}
 	}
-	for _, b := range []string{"init", "containerd", "containerd-shim-runc-v2"} {
-		if err := copyFile(filepath.Join(binDir, b), filepath.Join(root, "usr/bin", b), 0o755); err != nil {
+	for b, dir := range map[string]string{"init": machinedDir, "containerd": containerdDir, "containerd-shim-runc-v2": containerdDir} {
+		if err := copyFile(filepath.Join(dir, b), filepath.Join(root, "usr/bin", b), 0o755); err != nil {
 			return err
 		}
 	}
