@@ -3,9 +3,9 @@ package rules
 import (
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/tailos/tailos/facts/imagefactory"
 	"github.com/tailos/tailos/facts/tailscaleext"
 )
 
@@ -275,17 +275,7 @@ type InstallInfo struct {
 // TalosBefore reports whether the known Talos version is older than
 // major.minor; false when unknown.
 func (c *Config) TalosBefore(major, minor int) bool {
-	v := strings.TrimPrefix(c.TalosVersion, "v")
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	ma, err1 := strconv.Atoi(parts[0])
-	mi, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return ma < major || ma == major && mi < minor
+	return imagefactory.TalosBefore(c.TalosVersion, major, minor)
 }
 
 // HasExtension reports whether the known schematic has the extension.

@@ -9,8 +9,9 @@ package containerboot
 
 import (
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/tailos/tailos/facts/imagefactory"
 )
 
 //go:generate sh gen.sh 1.96.5 1.102.3
@@ -80,24 +81,10 @@ func BundledWith(talosVersion string) string {
 	switch {
 	case v == "":
 		return ""
-	case before(v, 1, 14):
+	case imagefactory.TalosBefore(v, 1, 14):
 		return releases[0]
 	case v == "1.14.0":
 		return ""
 	}
 	return Latest
-}
-
-// before reports whether the x.y[.z] version v is older than major.minor.
-func before(v string, major, minor int) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	ma, err1 := strconv.Atoi(parts[0])
-	mi, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return ma < major || ma == major && mi < minor
 }

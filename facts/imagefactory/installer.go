@@ -3,6 +3,7 @@ package imagefactory
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -33,6 +34,21 @@ var releaseTag = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
 // IsTalosRelease reports whether v names a Talos release the way installer
 // tags do (v1.14.1; not latest, not a pre-release).
 func IsTalosRelease(v string) bool { return releaseTag.MatchString(v) }
+
+// TalosBefore reports whether the Talos version v (v1.13.2, 1.13 or
+// 1.14.0-beta.0) is older than major.minor; false when v does not parse.
+func TalosBefore(v string, major, minor int) bool {
+	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma < major || ma == major && mi < minor
+}
 
 // TalosVersion is the tag when it names a Talos release (v1.14.1), else "".
 func (r InstallerRef) TalosVersion() string {

@@ -151,3 +151,17 @@ func BenchmarkParseInstallerImage(b *testing.B) {
 		}
 	}
 }
+
+func TestTalosBefore(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{
+		{"v1.13.2", true}, {"1.13", true}, {"v1.14.0-beta.0", false}, {"v1.14.1", false},
+		{"v2.0.0", false}, {"v0.14.0", true}, {"", false}, {"latest", false}, {"v1", false},
+	} {
+		if got := TalosBefore(tc.v, 1, 14); got != tc.want {
+			t.Errorf("TalosBefore(%q, 1, 14) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}
