@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
 
 	"github.com/tailos/tailos/lint/input"
@@ -76,23 +77,32 @@ func (l *Loader) projectUnits(file string, p input.Project) ([]Unit, error) {
 			patches = append(patches, p)
 			srcs = append(srcs, src)
 		}
-		cfg := base
-		for _, p := range patches {
-			out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
-			if err == nil {
-				next, cerr := out.Config()
-				if cerr == nil {
-					cfg = next
-					continue
-				}
-				err = cerr
-			}
+		cfg := applyEach(base, patches, func(err error) {
 			l.note(fmt.Sprintf("%s: node %s: patch skipped: %v", file, n.Name, err))
-		}
+		})
 		units = append(units, Unit{File: file, Node: n.Name, Source: data, Config: cfg, Kind: tool, Schematics: n.Schematics,
 			TalosVersion: talosVersion(version), Load: facts, Sources: srcs, Lines: n.Lines})
 	}
 	return units, nil
+}
+
+// applyEach applies patches to base in order, as the tools do; a patch that
+// does not apply is skipped and handed to skip, and the rest still apply.
+func applyEach(base config.Provider, patches []configpatcher.Patch, skip func(error)) config.Provider {
+	cfg := base
+	for _, p := range patches {
+		out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
+		if err == nil {
+			next, cerr := out.Config()
+			if cerr == nil {
+				cfg = next
+				continue
+			}
+			err = cerr
+		}
+		skip(err)
+	}
+	return cfg
 }
 
 // project reads a tool's project file with its reader and renders it.

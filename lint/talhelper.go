@@ -62,19 +62,9 @@ func (l *Loader) talhelper(file string, data []byte, root *yaml.Node) ([]Unit, e
 			facts.TailscaleDocs += tsDocs
 			patches = append(patches, p)
 		}
-		cfg := base
-		for _, p := range patches {
-			out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), []configpatcher.Patch{p})
-			if err == nil {
-				next, cerr := out.Config()
-				if cerr == nil {
-					cfg = next
-					continue
-				}
-				err = cerr
-			}
+		cfg := applyEach(base, patches, func(err error) {
 			skipped = append(skipped, fmt.Sprintf("%s: node %s: patch skipped: %v", file, n.Name, err))
-		}
+		})
 		units = append(units, Unit{File: file, Node: n.Name, Source: data, Config: cfg, Kind: "talhelper", Schematics: n.Schematics,
 			TalosVersion: talosVersion(c.TalosVersion), Load: facts, Sources: srcs, Lines: n.Lines, Skipped: skipped})
 	}
