@@ -233,45 +233,34 @@ type PathsResult struct {
 // files, so a long run stops when it is cancelled.
 func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsResult, error) {
 	var res PathsResult
-	for _, p := range paths {
-		files, err := expand([]string{p})
+	for _, j := range listFiles(paths) {
+		if j.failed != nil {
+			res.Failed = append(res.Failed, j.failed)
+			continue
+		}
+		f := j.file
+		if err := ctx.Err(); err != nil {
+			return res, context.Cause(ctx)
+		}
+		data, err := userfile.Read(f, userfile.ConfigLimit)
+		if err != nil {
+			res.Failed = append(res.Failed, &InputError{File: f, Err: userfile.Cause(err)})
+			continue
+		}
+		if j.walked && isSchematic(data) {
+			res.Ignored = append(res.Ignored, &InputError{File: f, Err: errors.New("an Image Factory schematic, not a Talos config")})
+			continue
+		}
+		us, err := l.Load(f, data)
 		if err != nil {
 			var ie *InputError
 			if !errors.As(err, &ie) {
-				ie = &InputError{File: p, Err: err}
+				ie = &InputError{File: f, Err: err}
 			}
 			res.Failed = append(res.Failed, ie)
 			continue
 		}
-		if len(files) == 0 {
-			res.Failed = append(res.Failed, &InputError{File: p, Err: errors.New("no *.yaml or *.yml files")})
-			continue
-		}
-		walked := len(files) > 1 || files[0] != p
-		for _, f := range files {
-			if err := ctx.Err(); err != nil {
-				return res, context.Cause(ctx)
-			}
-			data, err := userfile.Read(f, userfile.ConfigLimit)
-			if err != nil {
-				res.Failed = append(res.Failed, &InputError{File: f, Err: userfile.Cause(err)})
-				continue
-			}
-			if walked && isSchematic(data) {
-				res.Ignored = append(res.Ignored, &InputError{File: f, Err: errors.New("an Image Factory schematic, not a Talos config")})
-				continue
-			}
-			us, err := l.Load(f, data)
-			if err != nil {
-				var ie *InputError
-				if !errors.As(err, &ie) {
-					ie = &InputError{File: f, Err: err}
-				}
-				res.Failed = append(res.Failed, ie)
-				continue
-			}
-			res.Units = append(res.Units, us...)
-		}
+		res.Units = append(res.Units, us...)
 	}
 	return res, nil
 }
