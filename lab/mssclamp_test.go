@@ -4,7 +4,6 @@ package lab_test
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime/extensions"
 	"golang.org/x/sys/unix"
 
+	"github.com/tailos/tailos/internal/tcpsyn"
 	"github.com/tailos/tailos/lab"
 )
 
@@ -275,7 +275,7 @@ func captureMSS(t testing.TB, ns string, port uint16, synAck bool, limit time.Du
 			if err != nil {
 				continue
 			}
-			if mss, ok := synMSS(buf[:n], port, synAck); ok {
+			if mss, ok := tcpsyn.MSS(buf[:n], port, synAck); ok {
 				mssc <- mss
 				return
 			}
@@ -286,40 +286,3 @@ func captureMSS(t testing.TB, ns string, port uint16, synAck bool, limit time.Du
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// synMSS returns the MSS option of an IPv4 TCP SYN to port (synAck false)
-// or SYN-ACK from port (synAck true).
-func synMSS(p []byte, port uint16, synAck bool) (uint16, bool) {
-	if len(p) < 20 || p[0]>>4 != 4 || p[9] != unix.IPPROTO_TCP {
-		return 0, false
-	}
-	tcp := p[int(p[0]&0xf)*4:]
-	if len(tcp) < 20 {
-		return 0, false
-	}
-	flags, at := tcp[13]&0x12, binary.BigEndian.Uint16(tcp[2:])
-	if synAck {
-		flags, at = tcp[13]&0x12, binary.BigEndian.Uint16(tcp[0:])
-	}
-	if at != port || (synAck && flags != 0x12) || (!synAck && flags != 0x02) {
-		return 0, false
-	}
-	opts := tcp[20:min(len(tcp), int(tcp[12]>>4)*4)]
-	for len(opts) > 0 {
-		switch opts[0] {
-		case 0:
-			return 0, false
-		case 1:
-			opts = opts[1:]
-			continue
-		}
-		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
-			return 0, false
-		}
-		if opts[0] == 2 && opts[1] == 4 {
-			return binary.BigEndian.Uint16(opts[2:]), true
-		}
-		opts = opts[opts[1]:]
-	}
-	return 0, false
-}

@@ -2,7 +2,6 @@ package mssclamp
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tailos/tailos/internal/netns"
+	"github.com/tailos/tailos/internal/tcpsyn"
 )
 
 // Namespaces made by these tests are named nsPrefix-<pid>-<n>-<role>, so a
@@ -251,7 +251,7 @@ func synMSS(t testing.TB, fromNS, toNS, toAddr string) uint16 {
 		if err != nil {
 			continue
 		}
-		if mss, ok := parseSYN(buf[:n], port); ok {
+		if mss, ok := tcpsyn.MSS(buf[:n], port, false); ok {
 			return mss
 		}
 	}
@@ -260,35 +260,6 @@ func synMSS(t testing.TB, fromNS, toNS, toAddr string) uint16 {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// parseSYN returns the MSS option of an IPv4 TCP SYN (not SYN-ACK) to port.
-func parseSYN(p []byte, port uint16) (uint16, bool) {
-	if len(p) < 20 || p[0]>>4 != 4 || p[9] != unix.IPPROTO_TCP {
-		return 0, false
-	}
-	tcp := p[int(p[0]&0xf)*4:]
-	if len(tcp) < 20 || binary.BigEndian.Uint16(tcp[2:]) != port || tcp[13]&0x12 != 0x02 {
-		return 0, false
-	}
-	opts := tcp[20:min(len(tcp), int(tcp[12]>>4)*4)]
-	for len(opts) > 0 {
-		switch opts[0] {
-		case 0:
-			return 0, false
-		case 1:
-			opts = opts[1:]
-			continue
-		}
-		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
-			return 0, false
-		}
-		if opts[0] == 2 && opts[1] == 4 {
-			return binary.BigEndian.Uint16(opts[2:]), true
-		}
-		opts = opts[opts[1]:]
-	}
-	return 0, false
-}
 
 func TestClampSYNBothDirections(t *testing.T) {
 	tp := newTopo(t, 1280)
