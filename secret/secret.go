@@ -37,21 +37,46 @@ var (
 // --auth-key … is hidden whatever its shape, unless it is a file: path. Mask is idempotent.
 func Mask(s string) string {
 	s = maskTokens(s)
-	s = userinfoRe.ReplaceAllString(s, "${1}…@")
-	return assignRe.ReplaceAllStringFunc(s, func(m string) string {
-		p := assignRe.FindStringSubmatch(m)
-		name, sep, q, v := p[1], "=", p[2], p[3]
-		if name == "" {
-			name, sep, q, v = p[4], p[5], p[6], p[7]
+	// The regexps run only on text holding what they need to match: most
+	// messages hold none, and Mask is on every finding's path.
+	if strings.Contains(s, "://") && strings.Contains(s, "@") {
+		s = userinfoRe.ReplaceAllString(s, "${1}…@")
+	}
+	if !hasAssignName(s) {
+		return s
+	}
+	return assignRe.ReplaceAllStringFunc(s, maskAssign)
+}
+
+// maskAssign hides the value of one match of assignRe.
+func maskAssign(m string) string {
+	p := assignRe.FindStringSubmatch(m)
+	name, sep, q, v := p[1], "=", p[2], p[3]
+	if name == "" {
+		name, sep, q, v = p[4], p[5], p[6], p[7]
+	}
+	if strings.HasSuffix(v, "…") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "file:") {
+		return m // already masked, a placeholder, or where the key is read from
+	}
+	return name + sep + q + "…"
+}
+
+// assignNames are the literal parts every match of assignRe holds one of.
+var assignNames = []string{"TS_AUTHKEY", "TS_AUTH_KEY", "TS_CLIENT_SECRET", "TS_API_KEY", "HEADSCALE_API_KEY", "--auth"}
+
+func hasAssignName(s string) bool {
+	for _, n := range assignNames {
+		if strings.Contains(s, n) {
+			return true
 		}
-		if strings.HasSuffix(v, "…") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "file:") {
-			return m // already masked, a placeholder, or where the key is read from
-		}
-		return name + sep + q + "…"
-	})
+	}
+	return false
 }
 
 func maskTokens(s string) string {
+	if nextMarker(s, 0) < 0 {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		j := nextMarker(s, i)
