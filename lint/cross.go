@@ -8,7 +8,11 @@ import "github.com/tailos/tailos/rules"
 // with credentials masked, in the order of models. units[i] is the unit
 // models[i] was built from.
 func CheckNodes(models []*rules.Config, units []Unit) [][]rules.Finding {
-	out := rules.RunNodes(models)
+	facts := make([]*rules.NodeFacts, len(models))
+	for i, m := range models {
+		facts[i] = &m.NodeFacts
+	}
+	out := rules.RunNodes(facts)
 	for i, fs := range out {
 		if len(fs) == 0 || i >= len(units) {
 			continue

@@ -20,8 +20,7 @@ import (
 // machinery cannot provide (a patch without a v1alpha1 document) stay empty.
 func BuildModel(cfg config.Provider, opts Options) *rules.Config {
 	c := &rules.Config{
-		File:          opts.File,
-		Node:          opts.Node,
+		NodeFacts:     rules.NodeFacts{File: opts.File, Node: opts.Node},
 		Complete:      !opts.Partial,
 		TailnetDomain: strings.TrimPrefix(opts.TailnetDomain, "."),
 		Sysctls:       map[string]string{},

@@ -156,9 +156,9 @@ func Run(ctx context.Context, req Request) (Result, error) {
 			inputs = append(inputs, u.input)
 			units = append(units, u)
 		}
-		for _, file := range f.order {
-			if _, ok := texts[file]; !ok {
-				texts[file] = f.texts[file]
+		for _, t := range f.texts {
+			if _, ok := texts[t.file]; !ok {
+				texts[t.file] = t.data
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,16 +187,22 @@ func TestCrossModel(t *testing.T) {
 	for _, u := range units {
 		full = append(full, BuildModel(u.Config, Options{File: u.File, Node: u.Node, Source: u.Source, Partial: u.Partial, Load: u.Load}))
 	}
-	slim := make([]*rules.Config, len(full))
+	whole, slim := make([]*rules.NodeFacts, len(full)), make([]*rules.NodeFacts, len(full))
 	for i, m := range full {
-		slim[i] = crossModel(m)
+		whole[i], slim[i] = &m.NodeFacts, crossFacts(m)
 	}
-	want, got := rules.RunNodes(full), rules.RunNodes(slim)
+	want, got := rules.RunNodes(whole), rules.RunNodes(slim)
 	n := 0
 	for i := range want {
 		n += len(want[i])
 		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("%s: slim model\n%+v\nfull model\n%+v", full[i].File, got[i], want[i])
+		}
+		// A run keeps the lines of NodeEnvKeys only.
+		for _, f := range want[i] {
+			if k := f.At.EnvKey; k != "" && !slices.Contains(rules.NodeEnvKeys(), k) {
+				t.Errorf("%s: %s points at %s, not one of rules.NodeEnvKeys", full[i].File, f.Rule, k)
+			}
 		}
 	}
 	if n == 0 {

@@ -53,23 +53,35 @@ type checkedFile struct {
 	failed, ignored *InputError
 	units           []checkedUnit
 	notes           []string
-	// texts are the first text seen of each file the units are built
-	// from, kept (non-nil) only when it has an inline suppression.
-	texts map[string][]byte
-	order []string // texts' keys, first seen first
+	// texts are the files the units are built from, first seen first,
+	// with their text kept (non-nil) only when it has an inline
+	// suppression.
+	texts []fileText
+}
+
+type fileText struct {
+	file string
+	data []byte
 }
 
 type checkedUnit struct {
 	input    report.Input
 	findings []rules.Finding
-	// model is kept for the cross-node rules of the run's files (not a
-	// talhelper cluster, which is checked with its file) and for fixes.
+	// model is kept for fixes only.
 	model *rules.Config
+	// facts are kept for the cross-node rules of the run's files (not a
+	// talhelper cluster, which is checked with its file).
+	facts *rules.NodeFacts
 	cross bool
-	// envLines are where the node's environment entries are, for the
-	// cross-node findings that point at them.
-	envLines map[string]fileLine
+	// envLines are where the node's environment entries that cross-node
+	// findings point at are (rules.NodeEnvKeys).
+	envLines []envLine
 	unit     int // index among its file's units, to load it again
+}
+
+type envLine struct {
+	key string
+	at  fileLine
 }
 
 type fileLine struct {
@@ -131,7 +143,7 @@ func checkFile(l *Loader, job fileJob, o runOptions) checkedFile {
 		return checkedFile{ignored: &InputError{File: job.file, Err: errors.New("an Image Factory schematic, not a Talos config")}}
 	}
 	units, err := l.Load(job.file, data)
-	res := checkedFile{notes: l.Notes, texts: map[string][]byte{}}
+	res := checkedFile{notes: l.Notes}
 	if err != nil {
 		var ie *InputError
 		if !errors.As(err, &ie) {
@@ -144,16 +156,14 @@ func checkFile(l *Loader, job fileJob, o runOptions) checkedFile {
 	for i, u := range units {
 		m := o.model(u)
 		models[i] = m
-		cu := checkedUnit{input: unitInput(u, m, nil), findings: CheckUnit(m, u), unit: i, cross: u.Kind != "talhelper"}
+		cu := checkedUnit{input: unitInput(u, m, nil), unit: i, cross: u.Kind != "talhelper"}
 		switch {
 		case o.fix:
-			cu.model = m
+			cu.model, cu.facts = m, &m.NodeFacts
 		case cu.cross:
-			cu.model = crossModel(m)
+			cu.facts = crossFacts(m)
 		}
-		if cu.cross && m.Tailscale != nil {
-			cu.envLines = envLines(m, u)
-		}
+		cu.findings, cu.envLines = checkUnitLines(m, u, cu.cross)
 		res.units = append(res.units, cu)
 		res.seen(u.File, u.Source)
 		for _, s := range u.Sources {
@@ -186,15 +196,16 @@ func byRule(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) }
 // seen records the first text of file; only one with an inline
 // suppression comment is worth keeping.
 func (c *checkedFile) seen(file string, data []byte) {
-	if _, ok := c.texts[file]; ok {
-		return
+	for _, t := range c.texts {
+		if t.file == file {
+			return
+		}
 	}
-	c.order = append(c.order, file)
+	t := fileText{file: file}
 	if bytes.Contains(data, []byte("tailos:ignore")) {
-		c.texts[file] = data
-	} else {
-		c.texts[file] = nil
+		t.data = data
 	}
+	c.texts = append(c.texts, t)
 }
 
 func (o runOptions) model(u Unit) *rules.Config {
@@ -209,12 +220,14 @@ func (o runOptions) model(u Unit) *rules.Config {
 	})
 }
 
-// crossModel is the part of a model the cross-node rules read (the
-// nodes' names, Tailscale settings, addresses and node IP subnets): what a
-// run keeps of each file for them, so that memory does not grow with the
-// rest of every config. TestCrossModel holds the rules to it.
-func crossModel(m *rules.Config) *rules.Config {
-	return &rules.Config{File: m.File, Node: m.Node, Tailscale: m.Tailscale, Addresses: m.Addresses, NodeIP: rules.Subnets{Values: m.NodeIP.Values}}
+// crossFacts is what a run keeps of each file for the cross-node rules, so
+// that memory does not grow with the rest of every config: the model's
+// NodeFacts, of whose node IP subnets the rules read the values only.
+// TestCrossModel holds the rules to it.
+func crossFacts(m *rules.Config) *rules.NodeFacts {
+	f := m.NodeFacts
+	f.NodeIP = rules.Subnets{Values: m.NodeIP.Values}
+	return &f
 }
 
 // unitInput is the report's line for a unit; merged lists the files of a
@@ -247,23 +260,42 @@ func unitInput(u Unit, m *rules.Config, merged []Source) report.Input {
 	return in
 }
 
-// envLines attributes every environment entry of the node's tailscale
-// document, as a finding pointing at it would be.
-func envLines(m *rules.Config, u Unit) map[string]fileLine {
-	fs := make([]rules.Finding, 0, len(m.Tailscale.Env))
-	for _, e := range m.Tailscale.Env {
-		fs = append(fs, rules.Finding{File: u.File, At: rules.AtEnv(e.Key)})
+// checkUnitLines is CheckUnit, and with cross also the lines of the
+// environment entries of the node's tailscale document that cross-node
+// findings point at (rules.NodeEnvKeys), attributed as such a finding
+// would be: all from one index of the unit's text.
+func checkUnitLines(m *rules.Config, u Unit, cross bool) ([]rules.Finding, []envLine) {
+	fs := rules.Run(m)
+	n := len(fs)
+	if cross && m.Tailscale != nil {
+		for _, k := range rules.NodeEnvKeys() {
+			if _, ok := m.Tailscale.Lookup(k); ok {
+				fs = append(fs, rules.Finding{File: u.File, At: rules.AtEnv(k)})
+			}
+		}
 	}
 	attribute(fs, u)
-	out := make(map[string]fileLine, len(fs))
-	for _, f := range fs {
-		out[f.At.EnvKey] = fileLine{f.File, f.Line}
+	var lines []envLine
+	for _, f := range fs[n:] {
+		lines = append(lines, envLine{f.At.EnvKey, fileLine{f.File, f.Line}})
 	}
-	return out
+	return slices.Clip(fs[:n]), lines
+}
+
+func (u *checkedUnit) envLine(key string) (fileLine, bool) {
+	for _, e := range u.envLines {
+		if e.key == key {
+			return e.at, true
+		}
+	}
+	return fileLine{}, false
 }
 
 // attribute sets the file and line of findings on u, masking messages.
 func attribute(fs []rules.Finding, u Unit) {
+	if len(fs) == 0 {
+		return
+	}
 	if len(u.Sources) > 0 {
 		Attribute(fs, u)
 		return
@@ -281,12 +313,12 @@ func attribute(fs []rules.Finding, u Unit) {
 func crossFiles(l *Loader, jobs []fileJob, files []checkedFile) {
 	type ref struct{ file, unit int }
 	var refs []ref
-	var models []*rules.Config
+	var models []*rules.NodeFacts
 	for i := range files {
 		for j, u := range files[i].units {
 			if u.cross {
 				refs = append(refs, ref{i, j})
-				models = append(models, u.model)
+				models = append(models, u.facts)
 			}
 		}
 	}
@@ -301,7 +333,7 @@ func crossFiles(l *Loader, jobs []fileJob, files []checkedFile) {
 		var rest []int
 		for j := range fs {
 			at := fs[j].At
-			fl, ok := cu.envLines[at.EnvKey]
+			fl, ok := cu.envLine(at.EnvKey)
 			if at.EnvKey == "" || at.Doc != rules.DocTailscaleESC || !ok {
 				rest = append(rest, j)
 				continue

@@ -83,12 +83,27 @@ func SetField(doc DocRef, path string, value any, replace bool) Edit {
 	return Edit{Doc: doc, Path: strings.Split(path, "."), Value: value, Replace: replace}
 }
 
+// NodeFacts are what the cross-node rules see of each node: its name, its
+// Tailscale settings, its addresses and its node IP subnets. A run over many
+// files keeps only these of each (memory stays small per file), so a
+// cross-node rule must not read more.
+type NodeFacts struct {
+	File string
+	Node string
+	// Tailscale is the tailscale ExtensionServiceConfig, nil when absent.
+	Tailscale *Tailscale
+	// Addresses are the node's statically configured addresses.
+	Addresses []netip.Prefix
+	NodeIP    Subnets // kubelet node IP selection
+}
+
 // Config is what rules see of one node's configuration. The lint package
 // fills it from machinery, resolving the v1alpha1 fields against the
 // Talos 1.12–1.14 documents that replace them (the new document wins).
 type Config struct {
-	File string
-	Node string
+	// NodeFacts are the fields the cross-node rules read.
+	NodeFacts
+
 	Role string // controlplane, worker, or "" when unknown
 
 	Mode       Mode
@@ -98,9 +113,6 @@ type Config struct {
 	// (or a patch applied to a given base); false when a patch was applied
 	// to a generated stand-in base, whose values say nothing about the node.
 	Complete bool
-
-	// Tailscale is the tailscale ExtensionServiceConfig, nil when absent.
-	Tailscale *Tailscale
 
 	Install InstallInfo
 
@@ -124,7 +136,6 @@ type Config struct {
 	// says (talhelper talosVersion, the install image tag), else "".
 	TalosVersion string
 
-	NodeIP Subnets // kubelet node IP selection
 	// ShapeConflicts are documents of the Talos 1.13/1.14 shape next to the
 	// v1alpha1 fields they replace, which Talos refuses (complete configs
 	// only: a stand-in base says nothing about the node's shape).
@@ -137,8 +148,6 @@ type Config struct {
 	TailscaleLink *Loc
 	Etcd          Subnets // etcd advertisedSubnets (control planes only)
 
-	// Addresses are the node's statically configured addresses.
-	Addresses []netip.Prefix
 	// LinkMTU is the largest MTU configured on a physical link, 0 if none.
 	LinkMTU int
 

@@ -103,7 +103,7 @@ type Rule struct {
 	Check func(cfg *Config) []Result
 	// CheckNodes, set on cross-node rules, looks at the nodes of one input
 	// together (a talhelper cluster, or the files of one invocation).
-	CheckNodes func(nodes []*Config) []NodeResult
+	CheckNodes func(nodes []*NodeFacts) []NodeResult
 }
 
 // NodeResult is a cross-node result for one node, by index.
@@ -184,9 +184,15 @@ func RunRules(rs []*Rule, cfg *Config) []Finding {
 	return out
 }
 
+// NodeEnvKeys are the environment entries the cross-node rules' findings
+// point at (AtEnv): a run over many files keeps the line of each per node
+// instead of the file. lint's TestCrossModel holds the rules to it; a finding
+// pointing elsewhere still gets its line, by loading its file again.
+func NodeEnvKeys() []string { return []string{"TS_EXTRA_ARGS", "TS_ROUTES"} }
+
 // RunNodes applies the cross-node rules to the nodes of one input and
 // returns each node's findings, in the order of nodes.
-func RunNodes(nodes []*Config) [][]Finding {
+func RunNodes(nodes []*NodeFacts) [][]Finding {
 	out := make([][]Finding, len(nodes))
 	for _, r := range All() {
 		if r.CheckNodes == nil {

@@ -24,7 +24,7 @@ var _ = register(&Rule{
 	},
 	Fix: "Advertise routes or the exit node from one or two chosen nodes (per-node ExtensionServiceConfig), and " +
 		"add autoApprovers for them in the tailnet policy.",
-	CheckNodes: func(nodes []*Config) []NodeResult {
+	CheckNodes: func(nodes []*NodeFacts) []NodeResult {
 		ts := 0
 		exits := []int{}
 		byRoute := map[string][]int{}
@@ -93,7 +93,7 @@ var _ = register(&Rule{
 	Check: func(*Config) []Result { return nil },
 })
 
-func names(nodes []*Config, idx []int) string {
+func names(nodes []*NodeFacts, idx []int) string {
 	var ns []string
 	for _, i := range idx {
 		n := nodes[i].Node

@@ -24,7 +24,7 @@ var _ = register(&Rule{
 	},
 	Fix: "Drop --accept-routes on nodes inside advertised LANs, or restrict which routes the node may use in the " +
 		"tailnet policy; advertise the LAN only from nodes that do not accept routes.",
-	CheckNodes: func(nodes []*Config) []NodeResult {
+	CheckNodes: func(nodes []*NodeFacts) []NodeResult {
 		// Each node's own addresses are looked up by prefix length in an
 		// index of the advertised prefixes, not compared with every peer:
 		// linear in the nodes, not quadratic.
@@ -82,7 +82,7 @@ var _ = register(&Rule{
 // LAN prefixes its kubelet validSubnets pin.
 // advertisers maps every advertised prefix (masked, not the default route)
 // to the nodes that advertise it, in input order.
-func advertisers(nodes []*Config) map[netip.Prefix][]int {
+func advertisers(nodes []*NodeFacts) map[netip.Prefix][]int {
 	out := map[netip.Prefix][]int{}
 	for j, p := range nodes {
 		if p.Tailscale == nil {
@@ -121,7 +121,7 @@ func firstContaining(t *Tailscale, own []netip.Prefix) (string, netip.Prefix, bo
 	return "", netip.Prefix{}, false
 }
 
-func ownLAN(c *Config) []netip.Prefix {
+func ownLAN(c *NodeFacts) []netip.Prefix {
 	var out []netip.Prefix
 	for _, a := range c.Addresses {
 		if !tailnetip.IPv4.Contains(a.Addr()) && !tailnetip.IPv6.Contains(a.Addr()) {

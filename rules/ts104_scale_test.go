@@ -10,7 +10,7 @@ import (
 
 // ts104Pairwise is TS104 as first written: every accepting node compared
 // with every peer. The indexed rule must find exactly the same.
-func ts104Pairwise(nodes []*Config) []NodeResult {
+func ts104Pairwise(nodes []*NodeFacts) []NodeResult {
 	var out []NodeResult
 	for i, c := range nodes {
 		if c.Tailscale == nil {
@@ -53,11 +53,11 @@ func ts104Pairwise(nodes []*Config) []NodeResult {
 
 // randomFleet builds n nodes on a few small LANs; some accept routes, some
 // advertise LANs, host routes, unmasked or default routes, or nothing.
-func randomFleet(rng *rand.Rand, n int) []*Config {
+func randomFleet(rng *rand.Rand, n int) []*NodeFacts {
 	routes := []string{"10.1.0.0/16", "10.1.2.0/24", "10.1.2.7/32", "10.2.0.0/16", "10.0.0.0/8", "0.0.0.0/0", "fd00::/8", "10.1.2.9/16", "bogus", "192.168.0.0/16"}
-	nodes := make([]*Config, n)
+	nodes := make([]*NodeFacts, n)
 	for i := range nodes {
-		c := &Config{Node: fmt.Sprintf("n%d", i), File: "f.yaml"}
+		c := &NodeFacts{Node: fmt.Sprintf("n%d", i), File: "f.yaml"}
 		switch rng.IntN(3) {
 		case 0:
 			c.Addresses = []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.%d.2.%d/24", 1+rng.IntN(2), 1+rng.IntN(250)))}
@@ -110,7 +110,7 @@ func BenchmarkTS104(b *testing.B) {
 		nodes := randomFleet(rand.New(rand.NewPCG(3, 4)), n)
 		for _, impl := range []struct {
 			name  string
-			check func([]*Config) []NodeResult
+			check func([]*NodeFacts) []NodeResult
 		}{{"indexed", r.CheckNodes}, {"pairwise", ts104Pairwise}} {
 			b.Run(fmt.Sprintf("%s/%d", impl.name, n), func(b *testing.B) {
 				for b.Loop() {
@@ -124,7 +124,7 @@ func BenchmarkTS104(b *testing.B) {
 
 // overlapsPairwise is TS106's first test: every advertised route of every
 // node against the node's own prefixes.
-func overlapsPairwise(nodes []*Config, own []netip.Prefix) bool {
+func overlapsPairwise(nodes []*NodeFacts, own []netip.Prefix) bool {
 	for _, p := range nodes {
 		if p.Tailscale == nil {
 			continue

@@ -22,7 +22,7 @@ var _ = register(&Rule{
 	},
 	Fix: "Drop --accept-routes on cluster nodes; if a node needs a remote subnet, restrict route approval in the tailnet " +
 		"policy (autoApprovers) so no device can get the cluster's LAN approved.",
-	CheckNodes: func(nodes []*Config) []NodeResult {
+	CheckNodes: func(nodes []*NodeFacts) []NodeResult {
 		var out []NodeResult
 		var adv *advertised
 		for i, c := range nodes {
@@ -61,7 +61,7 @@ type advertised struct {
 	starts []netip.Addr // the prefixes' first addresses, sorted
 }
 
-func newAdvertised(nodes []*Config) *advertised {
+func newAdvertised(nodes []*NodeFacts) *advertised {
 	a := &advertised{set: map[netip.Prefix]bool{}}
 	for k := range advertisers(nodes) {
 		a.set[k] = true
