@@ -268,9 +268,10 @@ func (l *Loader) LoadPathsContext(ctx context.Context, paths []string) (PathsRes
 // isSchematic reports whether data is an Image Factory schematic: one
 // mapping whose keys are only the schematic's own.
 func isSchematic(data []byte) bool {
-	// A schematic has one of its keys: the byte search spares the other
-	// files (nearly all) a second YAML parse.
-	if !bytes.Contains(data, []byte("customization")) && !bytes.Contains(data, []byte("overlay")) {
+	// A schematic has no key but these two, so its first line of content
+	// starts with one of them (or is a shape only the parser reads): that
+	// spares the other files (nearly all) a second YAML parse.
+	if !schematicStart(data) {
 		return false
 	}
 	var m map[string]any
@@ -283,6 +284,29 @@ func isSchematic(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// schematicStart reports whether the first line of data that is not blank,
+// a comment, a directive or a document marker could open a schematic.
+func schematicStart(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		t := bytes.TrimRight(line, " \t\r")
+		if len(t) == 0 || t[0] == '#' || t[0] == '%' || bytes.Equal(t, []byte("---")) {
+			continue
+		}
+		if bytes.HasPrefix(t, []byte("customization")) || bytes.HasPrefix(t, []byte("overlay")) {
+			return true
+		}
+		// Flow style, quoted or indented keys, a marker with content.
+		return bytes.ContainsAny(t[:1], "{\"' \t-")
+	}
+	return false
 }
 
 // LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and

@@ -37,6 +37,13 @@ func TestIsSchematic(t *testing.T) {
 		"customization: {}\nmachine: {}\n":         false,
 		"version: v1alpha1\nmachine: {}\n":         false,
 		"":                                         false,
+		// The first line of content decides before any parse.
+		"# schematic\n---\n\ncustomization:\n  systemExtensions: {}\n": true,
+		"#!\n\n---\noverlay:\n  name: rpi\n":                           true,
+		"\"customization\": {}\n":                                      true,
+		"  customization: {}\n  overlay: {name: rpi}\n":                true,
+		"machine: {}\ncustomization: {}\n":                             false,
+		"--- \ncustomization: {}\n":                                    true,
 	} {
 		if got := isSchematic([]byte(src)); got != want {
 			t.Errorf("isSchematic(%q) = %v", src, got)

@@ -12,7 +12,10 @@ var templateRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_.-]*\}|\{\{[^{}]*\
 
 // Unresolved reports whether s still holds a template reference. Rules
 // never judge such a value: its real content is not in the file.
-func Unresolved(s string) bool { return templateRef.MatchString(s) }
+func Unresolved(s string) bool {
+	// Every reference opens with one of these; most values hold neither.
+	return (strings.Contains(s, "${") || strings.Contains(s, "{{")) && templateRef.MatchString(s)
+}
 
 // placeholderWord matches values written as stand-ins for a real one.
 var placeholderWord = regexp.MustCompile(`(?i)^(?:<[^<>]+>|\[[^\[\]]+\]|""|''|` +
