@@ -141,10 +141,18 @@ func Run(ctx context.Context, req Request) (Result, error) {
 
 	// Every file gets a result: one that cannot be loaded is reported as
 	// not checked, and the others are still checked.
-	var inputs, failed, ignored []report.Input
-	var units []checkedUnit
-	texts := map[string][]byte{}
+	// Sized first: on a large fleet these are the run's largest arrays.
+	n := 0
 	for _, f := range files {
+		n += len(f.units)
+	}
+	inputs := make([]report.Input, 0, n)
+	perUnit := make([][]rules.Finding, 0, n)
+	models := make([]*rules.Config, 0, n)
+	var failed, ignored []report.Input
+	texts := map[string][]byte{}
+	for i := range files {
+		f := &files[i]
 		loader.Notes = append(loader.Notes, f.notes...)
 		switch {
 		case f.failed != nil:
@@ -154,18 +162,15 @@ func Run(ctx context.Context, req Request) (Result, error) {
 		}
 		for _, u := range f.units {
 			inputs = append(inputs, u.input)
-			units = append(units, u)
+			perUnit = append(perUnit, u.findings)
+			models = append(models, u.model)
 		}
 		for _, t := range f.texts {
 			if _, ok := texts[t.file]; !ok {
 				texts[t.file] = t.data
 			}
 		}
-	}
-	perUnit := make([][]rules.Finding, len(units))
-	models := make([]*rules.Config, len(units))
-	for i, u := range units {
-		perUnit[i], models[i] = u.findings, u.model
+		*f = checkedFile{} // what is left of it is in the slices above
 	}
 	return finish(loader, req, perUnit, models, texts, append(inputs, append(failed, ignored...)...))
 }
@@ -202,7 +207,11 @@ func finish(loader *Loader, req Request, perUnit [][]rules.Finding, models []*ru
 		loader.Notes = append(loader.Notes, Suppress(perUnit[i], func(file string) []byte { return texts[file] })...)
 	}
 	var res Result
-	var findings []rules.Finding
+	n := 0
+	for _, fs := range perUnit {
+		n += len(fs)
+	}
+	findings := make([]rules.Finding, 0, n)
 	for i, fs := range perUnit {
 		findings = append(findings, fs...)
 		if !req.Fix {

@@ -222,11 +222,23 @@ func (o runOptions) model(u Unit) *rules.Config {
 
 // crossFacts is what a run keeps of each file for the cross-node rules, so
 // that memory does not grow with the rest of every config: the model's
-// NodeFacts, of whose node IP subnets the rules read the values only.
+// NodeFacts, of whose node IP subnets the rules read the values only, and
+// of whose Tailscale environment the entries of rules.NodeEnvKeys.
 // TestCrossModel holds the rules to it.
 func crossFacts(m *rules.Config) *rules.NodeFacts {
 	f := m.NodeFacts
 	f.NodeIP = rules.Subnets{Values: m.NodeIP.Values}
+	if m.Tailscale != nil {
+		// Of the environment the rules read NodeEnvKeys only.
+		t := &rules.Tailscale{}
+		for _, e := range m.Tailscale.Env {
+			if slices.Contains(rules.NodeEnvKeys(), e.Key) {
+				t.Env = append(t.Env, e)
+			}
+		}
+		t.Env = slices.Clip(t.Env)
+		f.Tailscale = t
+	}
 	return &f
 }
 
@@ -279,7 +291,9 @@ func checkUnitLines(m *rules.Config, u Unit, cross bool) ([]rules.Finding, []env
 	for _, f := range fs[n:] {
 		lines = append(lines, envLine{f.At.EnvKey, fileLine{f.File, f.Line}})
 	}
-	return slices.Clip(fs[:n]), lines
+	// A copy of the exact size: the findings outlive the run's other
+	// per-file state, the spare capacity would too.
+	return slices.Clone(fs[:n]), lines
 }
 
 func (u *checkedUnit) envLine(key string) (fileLine, bool) {

@@ -184,9 +184,9 @@ func RunRules(rs []*Rule, cfg *Config) []Finding {
 	return out
 }
 
-// NodeEnvKeys are the environment entries the cross-node rules' findings
-// point at (AtEnv): a run over many files keeps the line of each per node
-// instead of the file. lint's TestCrossModel holds the rules to it; a finding
+// NodeEnvKeys are the environment entries the cross-node rules read, and
+// that their findings point at (AtEnv): a run over many files keeps these
+// entries and their lines per node instead of the file. lint's TestCrossModel holds the rules to it; a finding
 // pointing elsewhere still gets its line, by loading its file again.
 func NodeEnvKeys() []string { return []string{"TS_EXTRA_ARGS", "TS_ROUTES"} }
 
