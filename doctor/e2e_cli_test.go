@@ -16,6 +16,7 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/labtest"
 )
 
 // buildTailos builds the tailos binary from this module.
@@ -158,7 +159,7 @@ func builtinSpecFile(t *testing.T, nodes int) string {
 // every lab control plane fails config.TS061 because the lab must drop
 // cluster.etcd (etcd cannot run here), so no control plane can be all ok.
 func TestE2ECLI(t *testing.T) {
-	needLab(t) // before the build: a skipped test need not compile tailos
+	labtest.Need(t) // before the build: a skipped test need not compile tailos
 	bin := buildTailos(t)
 	specPath := builtinSpecFile(t, 3)
 	tl := upTalosLab(t, lab.Options{SpecFile: specPath, WorkerConfigs: true})

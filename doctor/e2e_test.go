@@ -4,12 +4,7 @@ package doctor_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,31 +14,13 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/labtest"
 	"github.com/tailos/tailos/lab/talosnode"
 	"github.com/tailos/tailos/tailnet"
 	"github.com/tailos/tailos/talosconf"
 )
 
-func TestMain(m *testing.M) {
-	lab.RunReexec()
-	if err := lab.PrepareForTests(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
-
-func needLab(t *testing.T) {
-	t.Helper()
-	_, tunErr := os.Stat("/dev/net/tun")
-	if os.Geteuid() == 0 && tunErr == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the end-to-end tests need root and /dev/net/tun (the real-Talos lab), and CI=true forbids skipping them")
-	}
-	t.Skip("the end-to-end tests need root and /dev/net/tun (the real-Talos lab)")
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // talosLab is a running lab of real Talos nodes with what doctor needs.
 type talosLab struct {
@@ -55,65 +32,12 @@ type talosLab struct {
 
 func upTalosLab(t *testing.T, o lab.Options) *talosLab {
 	t.Helper()
-	needLab(t)
-	dir, err := os.MkdirTemp("", "tl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	o.Dir = dir + "/lab"
-	o.Progress = func(f string, a ...any) { t.Logf(f, a...) }
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	start := time.Now()
-	l, err := lab.Up(ctx, o)
-	if err != nil {
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Logf("lab up in %s", time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		if err := l.Down(context.Background()); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	c, err := l.TalosClient(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	tl := &talosLab{Lab: l, client: c, api: headscaleAPI(t, l)}
+	l := labtest.Up(t, o, 10*time.Minute)
+	tl := &talosLab{Lab: l, client: labtest.TalosClient(t, l), api: labtest.TailnetAPI(t, l)}
 	for _, n := range l.Nodes {
 		tl.nodes = append(tl.nodes, n.Addr.String())
 	}
 	return tl
-}
-
-func headscaleAPI(t *testing.T, l *lab.Lab) *tailnet.Headscale {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := l.Headscale.CLI(ctx, "apikeys", "create", "--expiration", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := strings.TrimSpace(string(out))
-	if i := strings.LastIndex(key, "\n"); i >= 0 {
-		key = strings.TrimSpace(key[i+1:])
-	}
-	pem, err := os.ReadFile(l.Headscale.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return l.DialContext(ctx, addr)
-		},
-	}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &tailnet.Headscale{URL: l.Headscale.URL, APIKey: key, HTTP: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
 }
 
 func (tl *talosLab) doctor(t *testing.T) (*doctor.Report, []doctor.Result) {

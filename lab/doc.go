@@ -14,7 +14,7 @@
 //	c, _ := l.TalosClient(ctx, "") // machinery's client (client.WithNodes(ctx, addrs...) fans out)
 //	l.DialContext                  // dial the lab from its bridge (e.g. a gRPC or HTTP dialer)
 //	l.Headscale.URL                // Headscale, REST API under /api/v1 (CA: l.Headscale.CA)
-//	key, _ := l.Headscale.CreateAPIKey(ctx, time.Hour)
+//	api, _ := l.TailnetAPI(ctx, time.Hour) // its tailnet API (tailnet.Headscale), as doctor and rollout take it
 //	l.ApplyConfig(ctx, "node-1", cfg) // ApplyConfiguration, no reboot
 //
 // lab.Start runs a lab that outlives its caller, as `tailos lab up` does: a
@@ -23,7 +23,8 @@
 //
 // The test binary (or program) must dispatch the re-executed helpers first
 // thing, with lab.RunReexec: the reaper, a node's init, a container's init
-// and Start's supervisor (see this package's TestMain).
+// and Start's supervisor (see this package's TestMain). Package labtest
+// does that for tests, and ties a lab to a test's lifetime.
 //
 // Addresses come from 198.18.0.0/15 and the tailnet ranges only; no
 // namespace has a route out of the lab. It needs Linux, root,

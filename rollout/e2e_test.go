@@ -4,12 +4,7 @@ package rollout_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,32 +16,14 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
+	"github.com/tailos/tailos/lab/labtest"
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/rollout"
 	"github.com/tailos/tailos/tailnet"
 	"github.com/tailos/tailos/talosconf"
 )
 
-func TestMain(m *testing.M) {
-	lab.RunReexec()
-	if err := lab.PrepareForTests(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
-
-func needLab(t *testing.T) {
-	t.Helper()
-	_, tunErr := os.Stat("/dev/net/tun")
-	if os.Geteuid() == 0 && tunErr == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the end-to-end tests need root and /dev/net/tun (the real-Talos lab), and CI=true forbids skipping them")
-	}
-	t.Skip("the end-to-end tests need root and /dev/net/tun (the real-Talos lab)")
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // bareLab is a lab of real Talos nodes booted without any Tailscale config.
 type bareLab struct {
@@ -76,70 +53,21 @@ func labSpec(t *testing.T, dir string, nodes int) string {
 
 func upBare(t *testing.T, createdWith string) *bareLab {
 	t.Helper()
-	needLab(t)
-	dir, err := os.MkdirTemp("", "tr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	o := lab.Options{
-		Dir: dir + "/lab", SpecFile: labSpec(t, dir, 2), Nodes: 2,
+	labtest.Need(t)
+	dir := labtest.Dir(t)
+	l := labtest.Up(t, lab.Options{
+		Dir: dir, SpecFile: labSpec(t, filepath.Dir(dir), 2), Nodes: 2,
 		CreatedWith: createdWith, NoTailscaleConfig: true,
-		Progress: func(f string, a ...any) { t.Logf(f, a...) },
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	start := time.Now()
-	l, err := lab.Up(ctx, o)
-	if err != nil {
-		if l != nil {
-			_ = l.Down(context.Background())
-		}
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Logf("lab up in %s", time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		if err := l.Down(context.Background()); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	c, err := l.TalosClient(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	bl := &bareLab{Lab: l, client: c, api: headscaleAPI(t, l)}
+	}, 10*time.Minute)
+	bl := &bareLab{Lab: l, client: labtest.TalosClient(t, l), api: labtest.TailnetAPI(t, l)}
 	for _, n := range l.Nodes {
 		bl.addrs = append(bl.addrs, n.Addr.String())
 	}
+	var err error
 	if bl.labPatch, err = l.LabPatch(); err != nil {
 		t.Fatal(err)
 	}
 	return bl
-}
-
-func headscaleAPI(t *testing.T, l *lab.Lab) *tailnet.Headscale {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	key, err := l.Headscale.CreateAPIKey(ctx, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(l.Headscale.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return l.DialContext(ctx, addr)
-		},
-	}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &tailnet.Headscale{URL: l.Headscale.URL, APIKey: key, HTTP: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
 }
 
 func (bl *bareLab) request(extra ...[]byte) rollout.Request {

@@ -4,13 +4,7 @@ package tailnet_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"net"
-	"net/http"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,66 +12,10 @@ import (
 
 	"github.com/tailos/tailos/doctor"
 	"github.com/tailos/tailos/lab"
-	"github.com/tailos/tailos/tailnet"
+	"github.com/tailos/tailos/lab/labtest"
 )
 
-func TestMain(m *testing.M) {
-	lab.RunReexec()
-	if err := lab.PrepareForTests(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
-
-func needLab(t *testing.T) {
-	t.Helper()
-	_, tunErr := os.Stat("/dev/net/tun")
-	if os.Geteuid() == 0 && tunErr == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the Headscale test needs root and /dev/net/tun (the lab), and CI=true forbids skipping it")
-	}
-	t.Skip("the Headscale test needs root and /dev/net/tun (the lab)")
-}
-
-// headscaleAPI is the client for the lab's Headscale: an API key from its
-// CLI, its CA, and connections opened inside its network namespace (the
-// lab's addresses exist only there).
-func headscaleAPI(t *testing.T, l *lab.Lab) *tailnet.Headscale {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := l.Headscale.CLI(ctx, "apikeys", "create", "--expiration", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := strings.TrimSpace(string(out))
-	if i := strings.LastIndex(key, "\n"); i >= 0 {
-		key = strings.TrimSpace(key[i+1:])
-	}
-	pem, err := os.ReadFile(l.Headscale.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			var c net.Conn
-			err := lab.InNetns(l.Headscale.Netns, func() error {
-				var err error
-				c, err = (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
-				return err
-			})
-			return c, err
-		},
-	}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &tailnet.Headscale{URL: l.Headscale.URL, APIKey: key, HTTP: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 func tailnetIPs(t *testing.T, l *lab.Lab, name string) []netip.Addr {
 	t.Helper()
@@ -96,24 +34,10 @@ func tailnetIPs(t *testing.T, l *lab.Lab, name string) []netip.Addr {
 // registration is found as its stale duplicate, --cleanup-duplicates'
 // Cleanup deletes exactly that one, and an unapproved route is named.
 func TestHeadscaleLab(t *testing.T) {
-	needLab(t)
-	dir, err := os.MkdirTemp("", "tl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	l := labtest.Up(t, lab.Options{Nodes: 2}, 10*time.Minute)
+	api := labtest.TailnetAPI(t, l)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	l, err := lab.Up(ctx, lab.Options{Dir: dir + "/lab", Nodes: 2, Progress: func(f string, a ...any) { t.Logf(f, a...) }})
-	if err != nil {
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Down(context.Background()); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	api := headscaleAPI(t, l)
 
 	devs, err := api.Devices(ctx)
 	if err != nil {

@@ -28,7 +28,7 @@ var Layers = [][]string{
 	{"lint/input/talhelper", "lint/input/talstomize", "lint/input/topf"},
 	{"lint", "report"},
 	{"gen", "lab"},
-	{"doctor", "rollout", "release", "version"},
+	{"doctor", "rollout", "release", "version", "lab/labtest"},
 	// The CLI: flags, I/O and exit codes over the library.
 	{"internal/cli"},
 	// Programs.
