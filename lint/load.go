@@ -380,20 +380,7 @@ func (l *Loader) load(file string, data []byte) ([]Unit, error) {
 		// One parse serves every look at the input: counting, then stripping.
 		tsDocs := tailscaleDocs(docs)
 		clean, invalid := stripInvalid(data, docs)
-		cfg, err := configloader.NewFromBytes(clean)
-		if unregistered(err) {
-			clean = l.dropUnknown(file, clean)
-			cfg, err = configloader.NewFromBytes(clean)
-		}
-		for range 3 {
-			retry, dropped := dropTemplated(clean, err)
-			if retry == nil {
-				break
-			}
-			l.noteDropped(file, dropped)
-			clean = retry
-			cfg, err = configloader.NewFromBytes(clean)
-		}
+		cfg, err := loadCleaned(l, file, clean, func(b []byte) (config.Provider, error) { return configloader.NewFromBytes(b) })
 		if err != nil {
 			return nil, &InputError{File: file, Err: err}
 		}
@@ -479,18 +466,14 @@ func unregistered(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "not registered")
 }
 
-// machineryVersion is the pinned github.com/siderolabs/talos/pkg/machinery.
-const machineryVersion = "v1.14.1"
-
-// patch applies one patch file; docs are its parsed documents (nil for a
-// JSON patch), which it may edit.
-func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, error) {
-	role, tsDocs := patchRole(docs), tailscaleDocs(docs)
-	clean, invalid := stripInvalid(data, docs)
-	p, err := configpatcher.LoadPatch(clean)
+// loadCleaned is load (machinery's config or patch loader) on clean,
+// again without what its errors show it cannot take: documents of kinds
+// it does not know, then templated values, each dropped with a note.
+func loadCleaned[T any](l *Loader, file string, clean []byte, load func([]byte) (T, error)) (T, error) {
+	v, err := load(clean)
 	if unregistered(err) {
 		clean = l.dropUnknown(file, clean)
-		p, err = configpatcher.LoadPatch(clean)
+		v, err = load(clean)
 	}
 	for range 3 {
 		retry, dropped := dropTemplated(clean, err)
@@ -499,8 +482,20 @@ func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, err
 		}
 		l.noteDropped(file, dropped)
 		clean = retry
-		p, err = configpatcher.LoadPatch(clean)
+		v, err = load(clean)
 	}
+	return v, err
+}
+
+// machineryVersion is the pinned github.com/siderolabs/talos/pkg/machinery.
+const machineryVersion = "v1.14.1"
+
+// patch applies one patch file; docs are its parsed documents (nil for a
+// JSON patch), which it may edit.
+func (l *Loader) patch(file string, data []byte, docs []*yaml.Node) ([]Unit, error) {
+	role, tsDocs := patchRole(docs), tailscaleDocs(docs)
+	clean, invalid := stripInvalid(data, docs)
+	p, err := loadCleaned(l, file, clean, configpatcher.LoadPatch)
 	if err != nil {
 		return nil, &InputError{File: file, Err: err}
 	}
