@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/tailos/tailos/internal/flock"
 )
 
 // ErrDirBusy is returned when another process is starting or running a lab
@@ -22,16 +23,12 @@ func ClaimDir(dir, name string) (release func(), err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
+	unlock, err := flock.TryLock(filepath.Join(dir, name))
+	if errors.Is(err, flock.ErrBusy) {
+		return nil, fmt.Errorf("%s: %w: another `tailos lab up` holds it", dir, ErrDirBusy)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w: another `tailos lab up` holds it", dir, ErrDirBusy)
-		}
+	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/tailos/tailos/internal/flock"
 )
 
 // Target is one program to build.
@@ -107,7 +109,7 @@ func Run(ctx context.Context, b Build) (string, error) {
 		return "", fmt.Errorf("creating cache: %w", err)
 	}
 	what := stamp.String()
-	unlock, err := lockWaiting(b.Dir+".lock", func() {
+	unlock, err := flock.Lock(b.Dir+".lock", func() {
 		if b.Progress != nil {
 			b.Progress("waiting for another process building %s", what)
 		}

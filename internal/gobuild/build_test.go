@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tailos/tailos/internal/flock"
 )
 
 // writeProxy writes a module proxy directory (GOPROXY file layout) serving
@@ -204,7 +206,7 @@ func TestRunConcurrent(t *testing.T) {
 
 	// A builder that finds the entry locked says so before it waits.
 	var log progressLog
-	unlock, err := Lock(b.Dir + ".lock")
+	unlock, err := flock.Lock(b.Dir+".lock", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

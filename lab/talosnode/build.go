@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tailos/tailos/internal/flock"
 	"github.com/tailos/tailos/internal/gobuild"
 )
 
@@ -78,7 +79,7 @@ func Build(ctx context.Context, o BuildOptions) (*Artifacts, error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := gobuild.Lock(filepath.Join(base, ".lock"))
+	unlock, err := flock.Lock(filepath.Join(base, ".lock"), nil)
 	if err != nil {
 		return nil, err
 	}
