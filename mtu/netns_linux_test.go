@@ -1,99 +1,31 @@
 package mtu
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	tailosnetns "github.com/tailos/tailos/internal/netns"
-	"golang.org/x/sys/unix"
+	"github.com/tailos/tailos/internal/netns/netnstest"
 )
 
-// Namespaces made by these tests are named nsPrefix-<pid>-<name>, so that
-// a run can remove what an interrupted earlier run left behind.
+// Namespaces made by these tests are named nsPrefix-<pid>-…-<name>
+// (netnstest).
 const nsPrefix = "tailosmtu"
 
-func TestMain(m *testing.M) {
-	// On Ctrl-C, remove this process's namespaces before dying.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sig
-		removeNetns(func(pid int) bool { return pid == os.Getpid() })
-		os.Exit(130)
-	}()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { netnstest.Main(m, nsPrefix) }
 
 // needRoot skips a test that needs network namespaces when not root, and
 // fails it instead under CI=true, where it must run.
-func needRoot(t *testing.T) {
-	t.Helper()
-	var why string
-	if os.Geteuid() != 0 {
-		why = "needs root to create network namespaces"
-	} else if _, err := exec.LookPath("ip"); err != nil {
-		why = "needs iproute2's ip command"
-	}
-	if why == "" {
-		// Leftovers of runs that were killed outright.
-		removeNetns(func(pid int) bool { return unix.Kill(pid, 0) == unix.ESRCH })
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s; CI=true requires this test to run", why)
-	}
-	t.Skip(why)
-}
+func needRoot(t *testing.T) { t.Helper(); netnstest.Need(t, nsPrefix) }
 
-func removeNetns(match func(pid int) bool) {
-	names, _ := filepath.Glob("/var/run/netns/" + nsPrefix + "-*")
-	for _, p := range names {
-		name := filepath.Base(p)
-		pid, err := strconv.Atoi(strings.Split(name, "-")[1])
-		if err == nil && match(pid) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_ = exec.CommandContext(ctx, "ip", "netns", "del", name).Run()
-			cancel()
-		}
-	}
-}
-
-// sh runs one command with a timeout and fails the test on error.
-func sh(t *testing.T, args ...string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
+func sh(t *testing.T, args ...string) { t.Helper(); netnstest.Run(t, args...) }
 
 // netns is a network namespace owned by one test.
 type netns string
 
 func newNetns(t *testing.T, name string) netns {
 	t.Helper()
-	n := netns(fmt.Sprintf("%s-%d-%s", nsPrefix, os.Getpid(), name))
-	sh(t, "ip", "netns", "add", string(n))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if out, err := exec.CommandContext(ctx, "ip", "netns", "del", string(n)).CombinedOutput(); err != nil {
-			t.Errorf("removing namespace %s: %v\n%s", n, err, out)
-		}
-	})
-	n.ip(t, "link", "set", "lo", "up")
-	return n
+	return netns(netnstest.New(t, nsPrefix, name))
 }
 
 // ip runs `ip args...` inside the namespace.

@@ -3,16 +3,10 @@ package mssclamp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,71 +15,25 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tailos/tailos/internal/netns"
+	"github.com/tailos/tailos/internal/netns/netnstest"
 	"github.com/tailos/tailos/internal/tcpsyn"
 )
 
-// Namespaces made by these tests are named nsPrefix-<pid>-<n>-<role>, so a
-// run can remove what a killed earlier run left behind.
+// Namespaces made by these tests are named nsPrefix-<pid>-…-<role>
+// (netnstest).
 const nsPrefix = "tailosmss"
 
-func TestMain(m *testing.M) {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sig
-		removeNetns(func(pid int) bool { return pid == os.Getpid() })
-		os.Exit(130)
-	}()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { netnstest.Main(m, nsPrefix) }
 
-func needRoot(t testing.TB) {
-	t.Helper()
-	var why string
-	if os.Geteuid() != 0 {
-		why = "needs root to create network namespaces"
-	} else if _, err := exec.LookPath("ip"); err != nil {
-		why = "needs iproute2's ip command"
-	}
-	if why == "" {
-		removeNetns(func(pid int) bool { return unix.Kill(pid, 0) == unix.ESRCH })
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s; CI=true requires this test to run", why)
-	}
-	t.Skip(why)
-}
+func needRoot(t testing.TB) { t.Helper(); netnstest.Need(t, nsPrefix) }
 
-func removeNetns(match func(pid int) bool) {
-	names, _ := filepath.Glob("/run/netns/" + nsPrefix + "-*")
-	for _, p := range names {
-		name := filepath.Base(p)
-		pid, err := strconv.Atoi(strings.Split(name, "-")[1])
-		if err == nil && match(pid) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_ = exec.CommandContext(ctx, "ip", "netns", "del", name).Run()
-			cancel()
-		}
-	}
-}
-
-func run(t testing.TB, args ...string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
+func run(t testing.TB, args ...string) { t.Helper(); netnstest.Run(t, args...) }
 
 // inNetns runs fn on an OS thread inside the named namespace; sockets fn
 // opens stay there.
 func inNetns(name string, fn func() error) error {
 	return netns.Do(netns.Path(name), fn)
 }
-
-var topoSeq int
 
 // topo is LAN host — router — tailnet peer. The router's link to the peer is
 // a veth named tailscale0 with the tunnel's MTU (the peer's end keeps 1500,
@@ -103,14 +51,7 @@ const (
 func newTopo(t testing.TB, tunMTU int) *topo {
 	t.Helper()
 	needRoot(t)
-	topoSeq++
-	base := fmt.Sprintf("%s-%d-%d-", nsPrefix, os.Getpid(), topoSeq)
-	tp := &topo{lan: base + "lan", rtr: base + "rtr", peer: base + "peer"}
-	for _, ns := range []string{tp.lan, tp.rtr, tp.peer} {
-		run(t, "ip", "netns", "add", ns)
-		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
-		run(t, "ip", "-n", ns, "link", "set", "lo", "up")
-	}
+	tp := &topo{lan: netnstest.New(t, nsPrefix, "lan"), rtr: netnstest.New(t, nsPrefix, "rtr"), peer: netnstest.New(t, nsPrefix, "peer")}
 	run(t, "ip", "-n", tp.lan, "link", "add", "eth0", "mtu", "1500", "type", "veth", "peer", "name", "lan0", "netns", tp.rtr)
 	run(t, "ip", "-n", tp.lan, "addr", "add", lanAddr+"/24", "dev", "eth0")
 	run(t, "ip", "-n", tp.lan, "link", "set", "eth0", "up")

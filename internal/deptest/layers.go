@@ -16,7 +16,7 @@ var Layers = [][]string{
 	{"facts", "facts/containerboot", "facts/imagefactory", "facts/tailnetip", "facts/tailscaleext", "facts/yamlerr"},
 	// Leaves: facts and helpers that know nothing of tailos's pipeline.
 	{"internal/iostreams", "internal/userfile", "internal/yamlprune", "internal/ocibuild",
-		"internal/flock", "internal/gobuild", "internal/netns", "internal/tcpsyn", "secret", "mtu", "render", "talosconf", "talosapi",
+		"internal/flock", "internal/gobuild", "internal/netns", "internal/netns/netnstest", "internal/tcpsyn", "secret", "mtu", "render", "talosconf", "talosapi",
 		"tailnet", "extension/mssclamp", "schematic/factorytest", "lab/talosnode", "action", "internal/deptest"},
 	// Domain packages over the leaves.
 	{"schematic", "extension"},
