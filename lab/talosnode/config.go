@@ -8,11 +8,11 @@ import (
 
 	clientconfig "github.com/siderolabs/talos/pkg/machinery/client/config"
 	"github.com/siderolabs/talos/pkg/machinery/config"
-	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
 	"github.com/siderolabs/talos/pkg/machinery/config/generate"
 	"github.com/siderolabs/talos/pkg/machinery/config/generate/secrets"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/constants"
+	"github.com/tailos/tailos/talosconf"
 )
 
 // Cluster generates the machine configs and the talosconfig of one lab
@@ -74,19 +74,7 @@ func (c *Cluster) nodeConfig(t machine.Type, validate bool, patches ...[]byte) (
 	if err != nil {
 		return nil, fmt.Errorf("%s config: %w", t, err)
 	}
-	loaded := make([]configpatcher.Patch, 0, len(patches))
-	for i, p := range patches {
-		lp, err := configpatcher.LoadPatch(p)
-		if err != nil {
-			return nil, fmt.Errorf("patch %d: %w", i+1, err)
-		}
-		loaded = append(loaded, lp)
-	}
-	out, err := configpatcher.Apply(configpatcher.WithConfig(base), loaded)
-	if err != nil {
-		return nil, fmt.Errorf("applying patches: %w", err)
-	}
-	cfg, err := out.Config()
+	cfg, err := talosconf.Apply(base, patches...)
 	if err != nil {
 		return nil, err
 	}
