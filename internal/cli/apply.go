@@ -35,11 +35,7 @@ type ApplyOptions struct {
 	Patches     []string
 	Timeout     time.Duration
 
-	Tailnet     string
-	TailnetURL  string
-	TailnetName string
-	TailnetKey  string
-	TailnetCA   string
+	TailnetFlags
 }
 
 // NewCmdApply is `tailos apply`.
@@ -87,11 +83,7 @@ not become healthy, 2 bad input (nothing was applied).`,
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	fl.StringArrayVarP(&opts.Patches, "config-patch", "p", nil, "more patches after the node's own, as talosctl --config-patch takes them (@file)")
 	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for each node to be on the tailnet")
-	fl.StringVar(&opts.Tailnet, "tailnet", "", "also wait for the node's device in the tailnet's API: tailscale or headscale")
-	fl.StringVar(&opts.TailnetURL, "tailnet-url", "", "Headscale server URL, or the Tailscale API base URL")
-	fl.StringVar(&opts.TailnetName, "tailnet-name", "", "Tailscale tailnet (default: the credential's own)")
-	fl.StringVar(&opts.TailnetKey, "tailnet-key", "", "tailnet API key as env:NAME or file:PATH")
-	fl.StringVar(&opts.TailnetCA, "tailnet-ca", "", "CA certificate `FILE` for a Headscale with a private CA")
+	addTailnetFlags(cmd, &opts.TailnetFlags, "also wait for the node's device in the tailnet's API")
 	return cmd
 }
 
@@ -134,13 +126,12 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	api, credErr, err := doctorTailnet(&DoctorOptions{LookupEnv: opts.LookupEnv, Tailnet: opts.Tailnet, TailnetURL: opts.TailnetURL,
-		TailnetName: opts.TailnetName, TailnetKey: opts.TailnetKey, TailnetCA: opts.TailnetCA})
+	api, credErr, err := opts.api("apply", opts.LookupEnv)
 	if err == nil {
 		err = credErr
 	}
 	if err != nil {
-		return BadInput(fmt.Errorf("apply: %s", strings.TrimPrefix(err.Error(), "doctor ")))
+		return BadInput(err)
 	}
 	resolved, err := talosapi.Resolve(talosapi.Options{Talosconfig: opts.Talosconfig, Context: opts.Context, Endpoints: opts.Endpoints, LookupEnv: opts.LookupEnv})
 	if err != nil {

@@ -2,12 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/http"
-	"os"
 	"slices"
 	"time"
 
@@ -37,12 +33,7 @@ type DoctorOptions struct {
 	Concurrency int
 	Timeout     time.Duration
 
-	Tailnet       string
-	TailnetURL    string
-	TailnetName   string
-	TailnetKey    string
-	TailnetOAuth  string
-	TailnetCA     string
+	TailnetFlags
 	KeyExpiryDays int
 
 	CleanupDuplicates bool
@@ -95,12 +86,7 @@ could be checked.`,
 	fl.StringVar(&opts.Mode, "mode", "", "deployment mode: management or cluster-network (default: the spec's, else inferred from each node's config)")
 	fl.IntVar(&opts.Concurrency, "concurrency", talosapi.DefaultConcurrency, "nodes checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit per node")
-	fl.StringVar(&opts.Tailnet, "tailnet", "", "also check the tailnet's devices: tailscale or headscale")
-	fl.StringVar(&opts.TailnetURL, "tailnet-url", "", "Headscale server URL, or the Tailscale API base URL (default https://api.tailscale.com)")
-	fl.StringVar(&opts.TailnetName, "tailnet-name", "", "Tailscale tailnet (default: the credential's own)")
-	fl.StringVar(&opts.TailnetKey, "tailnet-key", "", "API key (or OAuth client secret) as env:NAME or file:PATH")
-	fl.StringVar(&opts.TailnetOAuth, "tailnet-oauth-client-id", "", "Tailscale OAuth client ID; --tailnet-key is then its secret")
-	fl.StringVar(&opts.TailnetCA, "tailnet-ca", "", "CA certificate `FILE` for a Headscale with a private CA")
+	addTailnetFlags(cmd, &opts.TailnetFlags, "also check the tailnet's devices")
 	fl.IntVar(&opts.KeyExpiryDays, "key-expiry-days", 14, "warn when a node key expires within this many days")
 	fl.BoolVar(&opts.CleanupDuplicates, "cleanup-duplicates", false, "list the stale duplicate devices of these nodes, and delete them with --yes")
 	fl.BoolVar(&opts.Yes, "yes", false, "with --cleanup-duplicates: delete without asking")
@@ -132,7 +118,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	api, credErr, err := doctorTailnet(opts)
+	api, credErr, err := opts.api("doctor", opts.LookupEnv)
 	if err != nil {
 		return BadInput(err)
 	}
@@ -254,66 +240,4 @@ func doctorExpect(opts *DoctorOptions, mode rules.Mode) (func(node, hostname str
 		e.KeyExpiryWarn = window
 		return e
 	}, nil
-}
-
-// doctorTailnet builds the tailnet API client from flags; credentials come
-// from env:/file: references only. Usage errors are err; a credential that
-// cannot be read is credErr, which only turns the tailnet checks unknown.
-func doctorTailnet(opts *DoctorOptions) (api tailnet.API, credErr, err error) {
-	if opts.Tailnet == "" {
-		return nil, nil, nil
-	}
-	ref := opts.TailnetKey
-	switch opts.Tailnet {
-	case "tailscale":
-		if ref == "" {
-			ref = "env:TS_API_KEY"
-			if opts.TailnetOAuth != "" {
-				ref = "env:TS_API_CLIENT_SECRET"
-			}
-		}
-	case "headscale":
-		if ref == "" {
-			ref = "env:HEADSCALE_CLI_API_KEY"
-		}
-		if opts.TailnetURL == "" {
-			return nil, nil, errors.New("doctor --tailnet headscale: needs --tailnet-url (the Headscale server URL)")
-		}
-	default:
-		return nil, nil, fmt.Errorf("doctor --tailnet %q: want tailscale or headscale", opts.Tailnet)
-	}
-	r := spec.ParseSecretRef(ref)
-	if r.Kind == spec.RefInline {
-		return nil, nil, errors.New("doctor --tailnet-key: give env:NAME or file:PATH; a key on the command line ends up in shell history and process lists")
-	}
-	key, err := r.Resolve(opts.LookupEnv)
-	if err != nil {
-		return nil, fmt.Errorf("doctor --tailnet-key %s: %w", r, err), nil
-	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	if opts.TailnetCA != "" {
-		pem, err := os.ReadFile(opts.TailnetCA)
-		if err != nil {
-			return nil, nil, fmt.Errorf("doctor --tailnet-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, nil, fmt.Errorf("doctor --tailnet-ca %s: no PEM certificate in it", opts.TailnetCA)
-		}
-		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, Proxy: http.ProxyFromEnvironment}
-	}
-	if opts.Tailnet == "headscale" {
-		return &tailnet.Headscale{URL: opts.TailnetURL, APIKey: key, HTTP: hc}, nil, nil
-	}
-	to := tailnet.TailscaleOptions{BaseURL: opts.TailnetURL, Tailnet: opts.TailnetName, HTTP: hc}
-	if opts.TailnetOAuth != "" {
-		to.OAuthClientID, to.OAuthClientSecret = opts.TailnetOAuth, key
-	} else {
-		to.APIKey = key
-	}
-	ts, err := tailnet.NewTailscale(to)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ts, nil, nil
 }
