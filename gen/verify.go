@@ -6,6 +6,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
+	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
 	"github.com/tailos/tailos/facts/tailscaleext"
@@ -150,18 +151,22 @@ func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 	return nil, fmt.Errorf("no --base config for role %s", role)
 }
 
-// verify applies each node's patches, exactly as written, to its base,
+// verify applies each node's patches, exactly as written (patchLoader
+// decodes the documents nodes share once), to its base,
 // validates the result with machinery in metal mode and lints it. Nodes
 // are independent, so they are verified by one worker per core; what each
 // finds is reported in node order, as a sequential run would.
-func verify(p *plan.Plan, b *bases, files []render.File, out *Output) error {
-	content := make(map[string][]byte, len(files))
+func verify(p *plan.Plan, b *bases, files []render.File, patches []nodePatchFile, out *Output) error {
+	var secret []byte
 	for _, f := range files {
-		content[f.Path] = f.Data
+		if f.Path == SecretPatchPath {
+			secret = f.Data
+		}
 	}
+	loader := newPatchLoader()
 	results := make([]nodeResult, len(p.Nodes))
 	forEach(len(p.Nodes), func(i int) {
-		results[i] = verifyNode(p, p.Nodes[i], b, content)
+		results[i] = verifyNode(p, p.Nodes[i], b, patches[i], secret, loader)
 	})
 
 	var problems []string
@@ -178,16 +183,9 @@ func verify(p *plan.Plan, b *bases, files []render.File, out *Output) error {
 // nodeResult is what verifying one node found.
 type nodeResult struct{ problems, warnings []string }
 
-func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte) (r nodeResult) {
+func verifyNode(p *plan.Plan, n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader) (r nodeResult) {
 	name := n.Spec.Name
-	patches := [][]byte{content[NodePatchPath(name)]}
-	if s, ok := content[SecretPatchPath]; ok {
-		patches = append(patches, s)
-	}
-	cfg, err := b.forRole(n.Role)
-	if err == nil {
-		cfg, err = talosconf.Apply(cfg, patches...)
-	}
+	cfg, err := applyNodePatches(n, b, file, secret, loader)
 	if err != nil {
 		r.problems = append(r.problems, fmt.Sprintf("node %s: %v", name, err))
 		return r
@@ -201,6 +199,29 @@ func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte) 
 	}
 	lintNode(p, name, cfg, &r)
 	return r
+}
+
+// applyNodePatches applies the node's patch file, and the secret patch
+// when there is one, to the node's base, as `talosctl --config-patch`
+// would.
+func applyNodePatches(n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader) (config.Provider, error) {
+	base, err := b.forRole(n.Role)
+	if err != nil {
+		return nil, err
+	}
+	files := []nodePatchFile{file}
+	if secret != nil {
+		files = append(files, nodePatchFile{File: render.File{Data: secret}, Parts: []patchPart{{Data: secret, Shared: true}}})
+	}
+	patches := make([]configpatcher.Patch, 0, len(files))
+	for i, f := range files {
+		patch, err := loader.load(f.Data, f.Parts)
+		if err != nil {
+			return nil, fmt.Errorf("patch %d: %w", i+1, err)
+		}
+		patches = append(patches, patch)
+	}
+	return talosconf.ApplyPatches(base, patches...)
 }
 
 // lintNode runs the `tailos check` catalogue over one node's verified
