@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/encoder"
 
 	"github.com/tailos/tailos/plan"
@@ -64,6 +65,15 @@ func TestPatchLoaderMatchesLoadPatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The bases every node shares are patched, never modified.
+		before := map[string][]byte{}
+		for _, n := range p.Nodes {
+			base, err := b.forRole(n.Role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[n.Role.String()] = encodeConfig(t, base)
+		}
 		loader := newPatchLoader()
 		for i, n := range p.Nodes {
 			got, err := applyNodePatches(n, b, patches[i], secret, loader)
@@ -82,16 +92,14 @@ func TestPatchLoaderMatchesLoadPatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gb, err := got.EncodeBytes(encoder.WithComments(encoder.CommentsDisabled))
-			if err != nil {
-				t.Fatal(err)
-			}
-			wb, err := want.EncodeBytes(encoder.WithComments(encoder.CommentsDisabled))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(gb, wb) {
+			if gb, wb := encodeConfig(t, got), encodeConfig(t, want); !bytes.Equal(gb, wb) {
 				t.Fatalf("%s (inline %v), node %s: config differs from loading the whole file:\n--- got\n%s\n--- want\n%s", c.name, c.inline, n.Spec.Name, gb, wb)
+			}
+		}
+		for _, n := range p.Nodes {
+			base, _ := b.forRole(n.Role)
+			if !bytes.Equal(encodeConfig(t, base), before[n.Role.String()]) {
+				t.Errorf("%s: verifying the nodes changed the %s base", c.name, n.Role)
 			}
 		}
 		// One decode per distinct shared document: with the secret, one more.
@@ -151,4 +159,13 @@ func TestPatchLoaderCopiesSharedDocuments(t *testing.T) {
 	if one[0] == two[0] {
 		t.Error("two nodes got the same document, not copies")
 	}
+}
+
+func encodeConfig(t *testing.T, cfg config.Provider) []byte {
+	t.Helper()
+	b, err := cfg.EncodeBytes(encoder.WithComments(encoder.CommentsDisabled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

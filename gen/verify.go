@@ -136,16 +136,18 @@ func createdWithStated(s *spec.Spec) bool {
 	return s.Cluster.CreatedWith != "" || s.Cluster.LegacyConfig
 }
 
+// forRole returns the role's base itself, shared by every node of the
+// role: callers patch it (which copies it) and must not modify it.
 func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 	if b.gen != nil {
-		return b.gen.Base(role)
+		return b.gen.Shared(role)
 	}
 	if cfg, ok := b.user[role]; ok {
-		return cfg.Clone(), nil
+		return cfg, nil
 	}
 	if role == machine.TypeControlPlane {
 		if cfg, ok := b.user[machine.TypeInit]; ok {
-			return cfg.Clone(), nil
+			return cfg, nil
 		}
 	}
 	return nil, fmt.Errorf("no --base config for role %s", role)
