@@ -174,11 +174,13 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 			os.RemoveAll(stage)
 		}
 	}()
-	for _, t := range plan {
-		if err := writeStaged(filepath.Join(stage, newDir, t.f.Path), t.f.Data, t.f.Secret); err != nil {
-			return res, err
-		}
+	staged := make([]File, len(plan))
+	for i, t := range plan {
+		staged[i] = t.f
 		j.Write = append(j.Write, t.f.Path)
+	}
+	if err := stageFiles(filepath.Join(stage, newDir), staged); err != nil {
+		return res, err
 	}
 	mb, err := marshalManifest(next)
 	if err != nil {
