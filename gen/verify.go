@@ -165,10 +165,10 @@ func verify(p *plan.Plan, b *bases, files []render.File, patches []nodePatchFile
 			secret = f.Data
 		}
 	}
-	loader := newPatchLoader()
+	loader, lintOpts := newPatchLoader(), lintOptions(p)
 	results := make([]nodeResult, len(p.Nodes))
 	forEach(len(p.Nodes), func(i int) {
-		results[i] = verifyNode(p, p.Nodes[i], b, patches[i], secret, loader)
+		results[i] = verifyNode(p.Nodes[i], b, patches[i], secret, loader, lintOpts)
 	})
 
 	var problems []string
@@ -185,7 +185,7 @@ func verify(p *plan.Plan, b *bases, files []render.File, patches []nodePatchFile
 // nodeResult is what verifying one node found.
 type nodeResult struct{ problems, warnings []string }
 
-func verifyNode(p *plan.Plan, n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader) (r nodeResult) {
+func verifyNode(n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader, lintOpts lint.Options) (r nodeResult) {
 	name := n.Spec.Name
 	cfg, err := applyNodePatches(n, b, file, secret, loader)
 	if err != nil {
@@ -199,7 +199,7 @@ func verifyNode(p *plan.Plan, n plan.Node, b *bases, file nodePatchFile, secret 
 	for _, w := range warnings {
 		r.warnings = append(r.warnings, fmt.Sprintf("node %s: talos: %s", name, w))
 	}
-	lintNode(p, name, cfg, &r)
+	lintNode(lintOpts, name, cfg, &r)
 	return r
 }
 
@@ -226,22 +226,28 @@ func applyNodePatches(n plan.Node, b *bases, file nodePatchFile, secret []byte, 
 	return talosconf.ApplyPatches(base, patches...)
 }
 
-// lintNode runs the `tailos check` catalogue over one node's verified
-// config; nodes are verified concurrently, so it is called from several
-// goroutines. An installer the imager builds with the tailos extension on
-// top of the schematic's carries both.
-func lintNode(p *plan.Plan, name string, cfg config.Provider, r *nodeResult) {
+// lintOptions are the `tailos check` options every node is linted with,
+// made once per run: nodes share them, and lint only reads them. An
+// installer the imager builds with the tailos extension on top of the
+// schematic's carries both.
+func lintOptions(p *plan.Plan) lint.Options {
 	var installers map[string][]string
 	if p.Spec.TailosExtension() {
 		installers = map[string][]string{p.Spec.Tailnet.Extension.Installer: append([]string{tailscaleext.TailosName}, p.Schematic.Extensions()...)}
 	}
-	for _, f := range lint.CheckConfig(cfg, lint.Options{
+	return lint.Options{
 		Mode:          rules.Mode(p.Spec.Cluster.Mode),
-		Node:          name,
 		TailnetDomain: p.Spec.Tailnet.Domain,
 		Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
 		Installers:    installers,
-	}) {
+	}
+}
+
+// lintNode runs the catalogue over one node's verified config; nodes are
+// verified concurrently, so it is called from several goroutines.
+func lintNode(opts lint.Options, name string, cfg config.Provider, r *nodeResult) {
+	opts.Node = name
+	for _, f := range lint.CheckConfig(cfg, opts) {
 		switch f.Severity {
 		case rules.Error:
 			r.problems = append(r.problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))
