@@ -33,6 +33,15 @@ func files(p *plan.Plan, shape ShapeSource, secret []byte, outDir string) ([]ren
 		return nil, nil, err
 	}
 	fs = append(fs, render.File{Path: SchematicPath, Data: sch})
+	// NEXT-STEPS.md only reads the plan: it is written while the nodes'
+	// patches are encoded.
+	var steps []byte
+	stepsDone := make(chan error, 1)
+	go func() {
+		var err error
+		steps, err = nextSteps(p, shape, secret != nil, outDir)
+		stepsDone <- err
+	}()
 	// Nodes' patches are independent: encoded by one worker per core, each
 	// distinct document once.
 	patches := make([]nodePatchFile, len(p.Nodes))
@@ -41,6 +50,7 @@ func files(p *plan.Plan, shape ShapeSource, secret []byte, outDir string) ([]ren
 	forEach(len(p.Nodes), func(i int) {
 		patches[i], errs[i] = nodePatch(p, p.Nodes[i], secret != nil, enc)
 	})
+	stepsErr := <-stepsDone
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
@@ -59,9 +69,8 @@ func files(p *plan.Plan, shape ShapeSource, secret []byte, outDir string) ([]ren
 			render.File{Path: OperatorDir + "coredns-ts-net.conf", Data: op.CoreDNS},
 		)
 	}
-	steps, err := nextSteps(p, shape, secret != nil, outDir)
-	if err != nil {
-		return nil, nil, err
+	if stepsErr != nil {
+		return nil, nil, stepsErr
 	}
 	fs = append(fs, render.File{Path: NextStepsPath, Data: steps})
 	return fs, patches, nil
