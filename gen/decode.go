@@ -3,10 +3,12 @@ package gen
 import (
 	"sync"
 
+	"github.com/siderolabs/talos/pkg/machinery/cel/celenv"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
 	"github.com/siderolabs/talos/pkg/machinery/config/container"
+	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime"
 )
 
 // patchLoader loads the nodes' patch files for verification, as
@@ -60,7 +62,11 @@ func (l *patchLoader) decode(p patchPart) ([]config.Document, error) {
 		l.shared[string(p.Data)] = d
 	}
 	l.mu.Unlock()
-	d.once.Do(func() { d.docs, d.err = decodeDocuments(p.Data) })
+	d.once.Do(func() {
+		if d.docs, d.err = decodeDocuments(p.Data); d.err == nil {
+			checkExpressions(d.docs)
+		}
+	})
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -69,6 +75,21 @@ func (l *patchLoader) decode(p patchPart) ([]config.Document, error) {
 		docs[i] = doc.Clone()
 	}
 	return docs, nil
+}
+
+// checkExpressions parses and type-checks, once for all the nodes that
+// share them, the CEL expressions of decoded documents. A decoded
+// expression is only text: machinery's validation parses it, on a copy it
+// then drops, so each node's validation would parse the same text again.
+// A document's copies keep the checked tree, and validation, finding it,
+// does not parse again. An expression that does not parse is left as it
+// was, for each node's validation to reject.
+func checkExpressions(docs []config.Document) {
+	for _, d := range docs {
+		if ui, ok := d.(*runtime.UnattendedInstallConfigV1Alpha1); ok && !ui.ProvisioningSpec.DiskSelector.Match.IsZero() {
+			_ = ui.ProvisioningSpec.DiskSelector.Match.ParseBool(celenv.DiskLocator()) //nolint:errcheck // validation reports it
+		}
+	}
 }
 
 // decodeDocuments decodes a patch's documents with LoadPatch's options.

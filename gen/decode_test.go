@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
+	coreconfig "github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/encoder"
+	"github.com/siderolabs/talos/pkg/machinery/config/machine"
+	"github.com/siderolabs/talos/pkg/machinery/config/types/runtime"
 
 	"github.com/tailos/tailos/plan"
 	"github.com/tailos/tailos/spec"
@@ -168,4 +173,59 @@ func encodeConfig(t *testing.T, cfg config.Provider) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The disk selector nodes share is parsed and checked once, and every
+// node's copy carries the checked expression; one that does not parse is
+// still rejected by each node's validation.
+func TestPatchLoaderChecksExpressionsOnce(t *testing.T) {
+	s := fleetSpec(t, 3)
+	b, err := loadBases(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(match string) patchPart {
+		return patchPart{Shared: true, Data: []byte("apiVersion: v1alpha1\nkind: UnattendedInstallConfig\ninstaller:\n    image: factory.talos.dev/metal-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.14.1\nprovisioning:\n    diskSelector:\n        match: '" + match + "'\n")}
+	}
+	loader := newPatchLoader()
+	var trees []uintptr
+	for range 2 {
+		docs, err := loader.decode(part(`disk.dev_path == "/dev/sda"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees = append(trees, selectorTree(t, docs))
+	}
+	if trees[0] == 0 || trees[0] != trees[1] {
+		t.Errorf("selector trees %#x and %#x: want one checked tree shared by both nodes", trees[0], trees[1])
+	}
+	base, err := b.forRole(machine.TypeWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		bad := part(`disk.dev_path ==`)
+		patch, err := loader.load(bad.Data, []patchPart{bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := talosconf.ApplyPatches(base, patch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := talosconf.Validate(cfg); err == nil || !strings.Contains(err.Error(), "disk") {
+			t.Errorf("node %d: a selector that does not parse validated (%v)", i, err)
+		}
+	}
+}
+
+func selectorTree(t *testing.T, docs []coreconfig.Document) uintptr {
+	t.Helper()
+	for _, d := range docs {
+		if ui, ok := d.(*runtime.UnattendedInstallConfigV1Alpha1); ok {
+			return reflect.ValueOf(ui.ProvisioningSpec.DiskSelector.Match).FieldByName("ast").Pointer()
+		}
+	}
+	t.Fatal("no UnattendedInstallConfig decoded")
+	return 0
 }
