@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// Files staged by several workers land whole, with their modes, and a
-// directory's mode is that of its first file in the set, as when staged
-// one by one: a secret first makes the directory private.
-func TestStageFilesInParallel(t *testing.T) {
+// Staged files land whole, with their modes, and a directory's mode is
+// that of its first file in the set: a secret first makes the directory
+// private.
+func TestStageFiles(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		files   []File
