@@ -29,25 +29,26 @@ type encodedDoc struct {
 }
 
 // encode returns d as plan.EncodeDocuments writes it (without header or
-// separator); callers must not modify the bytes.
-func (e *docEncoder) encode(d config.Document) ([]byte, error) {
+// separator), and whether other nodes share the bytes; callers must not
+// modify them.
+func (e *docEncoder) encode(d config.Document) (data []byte, shared bool, err error) {
 	e.mu.Lock()
 	known := e.seen[d.Kind()]
 	e.mu.Unlock()
 	if len(known) > maxShared {
-		return plan.EncodeDocuments("", []config.Document{d})
+		data, err = plan.EncodeDocuments("", []config.Document{d})
+		return data, false, err
 	}
 	for _, s := range known {
 		if reflect.DeepEqual(s.doc, d) {
-			return s.data, nil
+			return s.data, true, nil
 		}
 	}
-	data, err := plan.EncodeDocuments("", []config.Document{d})
-	if err != nil {
-		return nil, err
+	if data, err = plan.EncodeDocuments("", []config.Document{d}); err != nil {
+		return nil, false, err
 	}
 	e.mu.Lock()
 	e.seen[d.Kind()] = append(e.seen[d.Kind()], encodedDoc{d, data})
 	e.mu.Unlock()
-	return data, nil
+	return data, true, nil
 }

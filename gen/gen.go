@@ -118,12 +118,12 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 			return nil, err
 		}
 	}
-	files, err := files(p, b.shape, secret, opts.OutDir)
+	files, patches, err := files(p, b.shape, secret, opts.OutDir)
 	if err != nil {
 		return nil, err
 	}
 	out.Files = files
-	if err := verify(p, b, files, out); err != nil {
+	if err := verify(p, b, files, patches, out); err != nil {
 		return nil, err
 	}
 	out.Index = index(p, files, opts.OutDir, secret != nil)

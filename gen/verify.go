@@ -6,6 +6,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
+	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 
 	"github.com/tailos/tailos/facts/tailscaleext"
@@ -135,33 +136,39 @@ func createdWithStated(s *spec.Spec) bool {
 	return s.Cluster.CreatedWith != "" || s.Cluster.LegacyConfig
 }
 
+// forRole returns the role's base itself, shared by every node of the
+// role: callers patch it (which copies it) and must not modify it.
 func (b *bases) forRole(role machine.Type) (config.Provider, error) {
 	if b.gen != nil {
-		return b.gen.Base(role)
+		return b.gen.Shared(role)
 	}
 	if cfg, ok := b.user[role]; ok {
-		return cfg.Clone(), nil
+		return cfg, nil
 	}
 	if role == machine.TypeControlPlane {
 		if cfg, ok := b.user[machine.TypeInit]; ok {
-			return cfg.Clone(), nil
+			return cfg, nil
 		}
 	}
 	return nil, fmt.Errorf("no --base config for role %s", role)
 }
 
-// verify applies each node's patches, exactly as written, to its base,
+// verify applies each node's patches, exactly as written (patchLoader
+// decodes the documents nodes share once), to its base,
 // validates the result with machinery in metal mode and lints it. Nodes
 // are independent, so they are verified by one worker per core; what each
 // finds is reported in node order, as a sequential run would.
-func verify(p *plan.Plan, b *bases, files []render.File, out *Output) error {
-	content := make(map[string][]byte, len(files))
+func verify(p *plan.Plan, b *bases, files []render.File, patches []nodePatchFile, out *Output) error {
+	var secret []byte
 	for _, f := range files {
-		content[f.Path] = f.Data
+		if f.Path == SecretPatchPath {
+			secret = f.Data
+		}
 	}
+	loader, lintOpts := newPatchLoader(), lintOptions(p)
 	results := make([]nodeResult, len(p.Nodes))
 	forEach(len(p.Nodes), func(i int) {
-		results[i] = verifyNode(p, p.Nodes[i], b, content)
+		results[i] = verifyNode(p.Nodes[i], b, patches[i], secret, loader, lintOpts)
 	})
 
 	var problems []string
@@ -178,16 +185,9 @@ func verify(p *plan.Plan, b *bases, files []render.File, out *Output) error {
 // nodeResult is what verifying one node found.
 type nodeResult struct{ problems, warnings []string }
 
-func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte) (r nodeResult) {
+func verifyNode(n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader, lintOpts lint.Options) (r nodeResult) {
 	name := n.Spec.Name
-	patches := [][]byte{content[NodePatchPath(name)]}
-	if s, ok := content[SecretPatchPath]; ok {
-		patches = append(patches, s)
-	}
-	cfg, err := b.forRole(n.Role)
-	if err == nil {
-		cfg, err = talosconf.Apply(cfg, patches...)
-	}
+	cfg, err := applyNodePatches(n, b, file, secret, loader)
 	if err != nil {
 		r.problems = append(r.problems, fmt.Sprintf("node %s: %v", name, err))
 		return r
@@ -199,26 +199,55 @@ func verifyNode(p *plan.Plan, n plan.Node, b *bases, content map[string][]byte) 
 	for _, w := range warnings {
 		r.warnings = append(r.warnings, fmt.Sprintf("node %s: talos: %s", name, w))
 	}
-	lintNode(p, name, cfg, &r)
+	lintNode(lintOpts, name, cfg, &r)
 	return r
 }
 
-// lintNode runs the `tailos check` catalogue over one node's verified
-// config; nodes are verified concurrently, so it is called from several
-// goroutines. An installer the imager builds with the tailos extension on
-// top of the schematic's carries both.
-func lintNode(p *plan.Plan, name string, cfg config.Provider, r *nodeResult) {
+// applyNodePatches applies the node's patch file, and the secret patch
+// when there is one, to the node's base, as `talosctl --config-patch`
+// would.
+func applyNodePatches(n plan.Node, b *bases, file nodePatchFile, secret []byte, loader *patchLoader) (config.Provider, error) {
+	base, err := b.forRole(n.Role)
+	if err != nil {
+		return nil, err
+	}
+	files := []nodePatchFile{file}
+	if secret != nil {
+		files = append(files, nodePatchFile{File: render.File{Data: secret}, Parts: []patchPart{{Data: secret, Shared: true}}})
+	}
+	patches := make([]configpatcher.Patch, 0, len(files))
+	for i, f := range files {
+		patch, err := loader.load(f.Data, f.Parts)
+		if err != nil {
+			return nil, fmt.Errorf("patch %d: %w", i+1, err)
+		}
+		patches = append(patches, patch)
+	}
+	return talosconf.ApplyPatches(base, patches...)
+}
+
+// lintOptions are the `tailos check` options every node is linted with,
+// made once per run: nodes share them, and lint only reads them. An
+// installer the imager builds with the tailos extension on top of the
+// schematic's carries both.
+func lintOptions(p *plan.Plan) lint.Options {
 	var installers map[string][]string
 	if p.Spec.TailosExtension() {
 		installers = map[string][]string{p.Spec.Tailnet.Extension.Installer: append([]string{tailscaleext.TailosName}, p.Schematic.Extensions()...)}
 	}
-	for _, f := range lint.CheckConfig(cfg, lint.Options{
+	return lint.Options{
 		Mode:          rules.Mode(p.Spec.Cluster.Mode),
-		Node:          name,
 		TailnetDomain: p.Spec.Tailnet.Domain,
 		Schematics:    map[string][]string{p.SchematicID: p.Schematic.Extensions()},
 		Installers:    installers,
-	}) {
+	}
+}
+
+// lintNode runs the catalogue over one node's verified config; nodes are
+// verified concurrently, so it is called from several goroutines.
+func lintNode(opts lint.Options, name string, cfg config.Provider, r *nodeResult) {
+	opts.Node = name
+	for _, f := range lint.CheckConfig(cfg, opts) {
 		switch f.Severity {
 		case rules.Error:
 			r.problems = append(r.problems, fmt.Sprintf("node %s: %s: %s", name, f.Rule, f.Message))

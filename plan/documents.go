@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/siderolabs/talos/pkg/machinery/cel"
-	"github.com/siderolabs/talos/pkg/machinery/cel/celenv"
 	"github.com/siderolabs/talos/pkg/machinery/config/config"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/config/types/k8s"
@@ -26,6 +24,7 @@ import (
 var KubeSpanEndpointFilters = tailnetip.EndpointFilters()
 
 type docInput struct {
+	shared       *shared
 	s            *spec.Spec
 	n            spec.Node
 	role         machine.Type
@@ -72,7 +71,7 @@ func documents(in docInput, sh talosconf.Shape) ([]config.Document, error) {
 		// machinery v1.14.1 merges the disk selector's CEL expression without
 		// a zero check: a patch that leaves it out wipes the node's selector
 		// and the config no longer validates. So the patch restates it.
-		sel, err := cel.ParseBooleanExpression(fmt.Sprintf("disk.dev_path == %q", in.n.InstallDisk), celenv.DiskLocator())
+		sel, err := in.shared.diskSelector(in.n.InstallDisk)
 		if err != nil {
 			return nil, fmt.Errorf("install disk %q: %w", in.n.InstallDisk, err)
 		}

@@ -5,17 +5,16 @@ import (
 	"strings"
 
 	"github.com/tailos/tailos/mtu"
-	"github.com/tailos/tailos/schematic"
 	"github.com/tailos/tailos/spec"
 	"github.com/tailos/tailos/talosconf"
 )
 
-func buildNode(s *spec.Spec, n spec.Node, schematicID string, shape talosconf.Shape, auth Auth, separateAuth bool) (Node, error) {
+func buildNode(s *spec.Spec, n spec.Node, sh *shared, shape talosconf.Shape, auth Auth, separateAuth bool) (Node, error) {
 	role, err := talosconf.ParseRole(n.Role)
 	if err != nil {
 		return Node{}, err
 	}
-	image, err := schematic.InstallerImage(Target(s, n), schematicID)
+	image, err := sh.installerImage(Target(s, n))
 	if err != nil {
 		return Node{}, fmt.Errorf("installer image: %w", err)
 	}
@@ -43,6 +42,7 @@ func buildNode(s *spec.Spec, n spec.Node, schematicID string, shape talosconf.Sh
 	}
 	np.Environment = environment(s, n, np.Routes, np.ExitNode, tun, auth, separateAuth)
 	np.Documents, err = documents(docInput{
+		shared:       sh,
 		s:            s,
 		n:            n,
 		role:         role,

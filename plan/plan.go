@@ -87,6 +87,7 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 		shape = *opts.Shape
 	}
 	p := &Plan{Spec: s, Schematic: sch, SchematicID: id, Auth: authFor(s), Shape: shape}
+	common := newShared(id)
 	for _, n := range s.Nodes {
 		sh := shape
 		if role, err := talosconf.ParseRole(n.Role); err == nil {
@@ -94,7 +95,7 @@ func Build(s *spec.Spec, opts Options) (*Plan, error) {
 				sh = rs
 			}
 		}
-		np, err := buildNode(s, n, id, sh, p.Auth, opts.SeparateAuth)
+		np, err := buildNode(s, n, common, sh, p.Auth, opts.SeparateAuth)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}

@@ -174,11 +174,13 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 			os.RemoveAll(stage)
 		}
 	}()
-	for _, t := range plan {
-		if err := writeStaged(filepath.Join(stage, newDir, t.f.Path), t.f.Data, t.f.Secret); err != nil {
-			return res, err
-		}
+	staged := make([]File, len(plan))
+	for i, t := range plan {
+		staged[i] = t.f
 		j.Write = append(j.Write, t.f.Path)
+	}
+	if err := stageFiles(filepath.Join(stage, newDir), staged); err != nil {
+		return res, err
 	}
 	mb, err := marshalManifest(next)
 	if err != nil {
@@ -190,14 +192,16 @@ func write(dir string, files []File, opts Options, commit bool) (res Result, err
 	j.Write = append(j.Write, ManifestName)
 	// Parent directories are made before the commit point, so the swap
 	// is renames only.
+	made := map[string]bool{}
 	for _, t := range plan {
-		mode := fs.FileMode(0o755)
-		if t.f.Secret {
-			mode = 0o700
+		parent := filepath.Dir(filepath.Join(dir, t.f.Path))
+		if made[parent] {
+			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, t.f.Path)), mode); err != nil {
-			return res, fmt.Errorf("creating %s: %w", filepath.Dir(filepath.Join(dir, t.f.Path)), err)
+		if err := os.MkdirAll(parent, dirMode(t.f.Secret)); err != nil {
+			return res, fmt.Errorf("creating %s: %w", parent, err)
 		}
+		made[parent] = true
 	}
 	// One sync for the whole staged set, so that the journal, written and
 	// synced after it, can only ever commit complete files.
@@ -261,6 +265,7 @@ func apply(dir string, j journal) error {
 		}
 		return os.Rename(from, to)
 	}
+	made := map[string]bool{}
 	for _, p := range j.Write {
 		src := filepath.Join(stage, newDir, p)
 		if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
@@ -269,8 +274,11 @@ func apply(dir string, j journal) error {
 		if err := move(p); err != nil {
 			return fmt.Errorf("writing %s: %w", filepath.Join(dir, p), err)
 		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
-			return fmt.Errorf("writing %s: %w", filepath.Join(dir, p), err)
+		if parent := filepath.Dir(filepath.Join(dir, p)); !made[parent] {
+			if err := os.MkdirAll(parent, 0o755); err != nil {
+				return fmt.Errorf("writing %s: %w", filepath.Join(dir, p), err)
+			}
+			made[parent] = true
 		}
 		if err := os.Rename(src, filepath.Join(dir, p)); err != nil {
 			return fmt.Errorf("writing %s: %w", filepath.Join(dir, p), err)

@@ -56,9 +56,14 @@ func Platforms() []platforms.Platform {
 	return append([]platforms.Platform{platforms.MetalPlatform()}, platforms.CloudPlatforms()...)
 }
 
-// LookupPlatform returns the named platform's metadata.
+// LookupPlatform returns the named platform's metadata. It looks in
+// machinery's tables directly rather than in a copy of them (Platforms),
+// and metal, the common case, first.
 func LookupPlatform(name string) (platforms.Platform, bool) {
-	for _, p := range Platforms() {
+	if m := platforms.MetalPlatform(); m.Name == name {
+		return m, true
+	}
+	for _, p := range platforms.CloudPlatforms() {
 		if p.Name == name {
 			return p, true
 		}

@@ -69,17 +69,29 @@ func NewGenerator(opts BaseOptions) (*Generator, error) {
 
 // Base returns a fresh copy of the base config for a role.
 func (g *Generator) Base(role machine.Type) (config.Provider, error) {
+	cfg, err := g.Shared(role)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Clone(), nil
+}
+
+// Shared returns the base config for a role itself, the one every call
+// returns: callers must not modify it. Patching does not: ApplyPatches
+// merges into a copy (and a JSON patch into a config read back from
+// bytes), so verifying a thousand nodes needs no copy of its own.
+func (g *Generator) Shared(role machine.Type) (config.Provider, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if cfg, ok := g.bases[role]; ok {
-		return cfg.Clone(), nil
+		return cfg, nil
 	}
 	cfg, err := g.input.Config(role)
 	if err != nil {
 		return nil, fmt.Errorf("base config for %s: %w", role, err)
 	}
 	g.bases[role] = cfg
-	return cfg.Clone(), nil
+	return cfg, nil
 }
 
 // Base is a one-shot NewGenerator + Base.

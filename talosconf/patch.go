@@ -18,7 +18,12 @@ func Apply(cfg config.Provider, patches ...[]byte) (config.Provider, error) {
 		}
 		loaded = append(loaded, lp)
 	}
-	out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), loaded)
+	return ApplyPatches(cfg, loaded...)
+}
+
+// ApplyPatches applies loaded patches to cfg in order.
+func ApplyPatches(cfg config.Provider, patches ...configpatcher.Patch) (config.Provider, error) {
+	out, err := configpatcher.Apply(configpatcher.WithConfig(cfg), patches)
 	if err != nil {
 		return nil, fmt.Errorf("applying patches: %w", err)
 	}
