@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
+
+	"github.com/tailos/tailos/internal/flock"
 )
 
 // StageName is the directory, inside the output directory, where a set is
@@ -422,15 +423,11 @@ func removeEmptyParents(dir, p string) {
 // lockDir holds an exclusive lock on dir for one Write: two runs into the
 // same directory would interleave their sets.
 func lockDir(dir string) (func(), error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+	unlock, err := flock.TryLock(dir)
+	if errors.Is(err, flock.ErrBusy) {
 		return nil, fmt.Errorf("%s: another tailos run is writing into it", dir)
 	}
-	return func() { f.Close() }, nil
+	return unlock, err
 }
 
 func syncDir(dir string) error {
