@@ -100,8 +100,8 @@ func Generate(s *spec.Spec, opts Options) (*Output, error) {
 	out.Warnings = append(out.Warnings, s.Warnings()...)
 	out.Warnings = append(out.Warnings, b.warnings...)
 	if p.Auth.Ref.Kind == spec.RefInline {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("%s:%d: tailnet.auth holds the secret in plain text (allowInline); reference it as env:NAME or file:PATH",
-			s.File(), s.Line("tailnet", "auth")))
+		out.Warnings = append(out.Warnings, s.Where("tailnet", "auth")+
+			": holds the secret in plain text (allowInline); reference it as env:NAME or file:PATH")
 	}
 	var secret []byte
 	if opts.InlineSecrets {

@@ -321,7 +321,7 @@ nodes:
 		t.Fatal(err)
 	}
 	joined := strings.Join(out.Warnings, "\n")
-	if !strings.Contains(joined, "inline.yaml:6: tailnet.auth holds the secret in plain text") || strings.Contains(joined, "kINLINE") {
+	if !strings.Contains(joined, "inline.yaml:6: tailnet.auth: holds the secret in plain text") || strings.Contains(joined, "kINLINE") {
 		t.Fatalf("warnings: %q", joined)
 	}
 }
