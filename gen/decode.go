@@ -87,7 +87,8 @@ func (l *patchLoader) decode(p patchPart) ([]config.Document, error) {
 func checkExpressions(docs []config.Document) {
 	for _, d := range docs {
 		if ui, ok := d.(*runtime.UnattendedInstallConfigV1Alpha1); ok && !ui.ProvisioningSpec.DiskSelector.Match.IsZero() {
-			_ = ui.ProvisioningSpec.DiskSelector.Match.ParseBool(celenv.DiskLocator()) //nolint:errcheck // validation reports it
+			// Its error is validation's to report, for each node.
+			_ = ui.ProvisioningSpec.DiskSelector.Match.ParseBool(celenv.DiskLocator())
 		}
 	}
 }
