@@ -18,6 +18,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/client"
 
+	"github.com/tailos/tailos/facts/tailscaleext"
 	"github.com/tailos/tailos/lab"
 	"github.com/tailos/tailos/tailnet"
 )
@@ -64,8 +65,8 @@ func Need(t testing.TB) {
 	var why string
 	if os.Geteuid() != 0 {
 		why = "root"
-	} else if _, err := os.Stat("/dev/net/tun"); err != nil {
-		why = "/dev/net/tun"
+	} else if _, err := os.Stat(tailscaleext.TUN); err != nil {
+		why = tailscaleext.TUN
 	}
 	if why == "" {
 		return
