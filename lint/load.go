@@ -289,24 +289,23 @@ func isSchematic(data []byte) bool {
 // schematicStart reports whether the first line of data that is not blank,
 // a comment, a directive or a document marker could open a schematic.
 func schematicStart(data []byte) bool {
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+	var first []byte
+	topLine(data, func(line []byte) bool {
 		t := bytes.TrimRight(line, " \t\r")
 		if len(t) == 0 || t[0] == '#' || t[0] == '%' || bytes.Equal(t, []byte("---")) {
-			continue
+			return false
 		}
-		if bytes.HasPrefix(t, []byte("customization")) || bytes.HasPrefix(t, []byte("overlay")) {
-			return true
-		}
-		// Flow style, quoted or indented keys, a marker with content.
-		return bytes.ContainsAny(t[:1], "{\"' \t-")
+		first = t
+		return true
+	})
+	switch {
+	case first == nil:
+		return false
+	case bytes.HasPrefix(first, []byte("customization")) || bytes.HasPrefix(first, []byte("overlay")):
+		return true
 	}
-	return false
+	// Flow style, quoted or indented keys, a marker with content.
+	return bytes.ContainsAny(first[:1], "{\"' \t-")
 }
 
 // LoadPaths expands directories (recursively, *.yaml and *.yml, sorted) and
