@@ -230,9 +230,9 @@ func crossFacts(m *rules.Config) *rules.NodeFacts {
 	f.NodeIP = rules.Subnets{Values: m.NodeIP.Values}
 	if m.Tailscale != nil {
 		// Of the environment the rules read NodeEnvKeys only.
-		t := &rules.Tailscale{}
+		t, keys := &rules.Tailscale{}, rules.NodeEnvKeys()
 		for _, e := range m.Tailscale.Env {
-			if slices.Contains(rules.NodeEnvKeys(), e.Key) {
+			if slices.Contains(keys, e.Key) {
 				t.Env = append(t.Env, e)
 			}
 		}
