@@ -33,6 +33,16 @@ func TestConsumerModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The consumer resolves its whole module graph from the module cache,
+	// while this module's own builds read only the go.mod files they need
+	// (graph pruning): a fresh cache lacks some of the consumer's, such as
+	// those a pre-1.17 dependency requires. Loading the whole graph here,
+	// through the configured GOPROXY, fetches them.
+	list := exec.Command(goBin, "list", "-m", "all")
+	list.Dir = root
+	if out, err := list.CombinedOutput(); err != nil {
+		t.Fatalf("go list -m all: %v\n%s", err, out)
+	}
 	modCache := goEnv(t, goBin, "GOMODCACHE")
 	cacheProxy := "file://" + filepath.ToSlash(filepath.Join(modCache, "cache", "download"))
 	tailosProxy := "file://" + filepath.ToSlash(filepath.Join(root, "lab", "talosnode", "goproxy"))
