@@ -3,6 +3,8 @@
 package report
 
 import (
+	"slices"
+
 	"github.com/tailos/tailos/rules"
 )
 
@@ -41,20 +43,34 @@ const (
 // Incomplete reports whether some input was not (fully) checked.
 func (r Report) Incomplete() bool { return r.Summary.Unchecked > 0 }
 
-// owns reports whether a finding belongs to this input.
-func (in Input) owns(f rules.Finding) bool {
-	if f.Node != in.Node {
-		return false
+// owned lists, for each input, the indices of the findings that belong to
+// it (same node, and its file or one of its merged files), in the
+// report's order. One pass over the findings serves every input, so
+// printing stays linear in the size of the report.
+func (r Report) owned() [][]int {
+	type key struct{ file, node string }
+	at := make(map[key][]int, len(r.Inputs))
+	for i, f := range r.Findings {
+		k := key{f.File, f.Node}
+		at[k] = append(at[k], i)
 	}
-	if f.File == in.File {
-		return true
-	}
-	for _, file := range in.Files {
-		if f.File == file {
-			return true
+	out := make([][]int, len(r.Inputs))
+	for i, in := range r.Inputs {
+		idx := at[key{in.File, in.Node}]
+		merged := false
+		for _, file := range in.Files {
+			if more := at[key{file, in.Node}]; file != in.File && len(more) > 0 {
+				idx = append(slices.Clip(idx), more...)
+				merged = true
+			}
 		}
+		if merged {
+			slices.Sort(idx)
+			idx = slices.Compact(idx)
+		}
+		out[i] = idx
 	}
-	return false
+	return out
 }
 
 // Summary counts findings by severity.

@@ -27,7 +27,8 @@ func Text(w io.Writer, r Report, color bool) error {
 		return code + s + reset
 	}
 	ew := &errWriter{w: w}
-	for _, in := range r.Inputs {
+	owned := r.owned()
+	for i, in := range r.Inputs {
 		head := in.File
 		if len(in.Files) > 1 {
 			head = strings.Join(in.Files, " + ")
@@ -53,8 +54,9 @@ func Text(w io.Writer, r Report, color bool) error {
 		}
 		ew.printf("  mode: %s (%s)\n", in.Mode, in.ModeReason)
 		n := 0
-		for _, f := range r.Findings {
-			if !in.owns(f) || f.Suppressed != nil {
+		for _, j := range owned[i] {
+			f := &r.Findings[j]
+			if f.Suppressed != nil {
 				continue
 			}
 			n++
