@@ -97,7 +97,63 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // fix patches. A file that cannot be loaded is reported as unchecked and
 // the others are still checked; an error is returned only for a request
 // that cannot run at all (*RequestError) or a cancelled ctx.
+//
+// Run holds the whole report; Stream is the same run for reports too
+// large to hold.
 func Run(ctx context.Context, req Request) (Result, error) {
+	var inputs []report.Input
+	var perInput [][]rules.Finding
+	tail, err := Stream(ctx, req, func(in report.Input, fs []rules.Finding) error {
+		inputs = append(inputs, in)
+		perInput = append(perInput, fs)
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	// A node's cross-node findings join its own, in rule order.
+	for _, c := range tail.Cross {
+		perInput[c.Input] = append(perInput[c.Input], c.Findings...)
+		slices.SortStableFunc(perInput[c.Input], byRule)
+	}
+	n := 0
+	for _, fs := range perInput {
+		n += len(fs)
+	}
+	findings := make([]rules.Finding, 0, n)
+	for _, fs := range perInput {
+		findings = append(findings, fs...)
+	}
+	return Result{Report: report.New(findings, inputs, tail.Notes), Fixes: tail.Fixes}, nil
+}
+
+// Tail is what a streamed run knows only once every input is checked.
+type Tail struct {
+	// Cross are the findings of the cross-node rules, which compare the
+	// nodes of the run's files, by the input they belong to.
+	Cross []Crossed
+	// Notes are the run's notes (Report.Notes).
+	Notes []string
+	// Fixes are Result.Fixes (with Request.Fix).
+	Fixes [][]byte
+}
+
+// Crossed are one input's cross-node findings: Input counts the inputs
+// Stream gave to each, from 0.
+type Crossed struct {
+	Input    int
+	Findings []rules.Finding
+}
+
+// Stream is Run for a report too large to hold: it calls each for every
+// input, in Run's order, as soon as that input and those before it are
+// checked, with the input's own findings (settings and suppressions
+// applied). What the cross-node rules find is known only at the end and is
+// in the Tail. Between inputs a run keeps only what those rules read of
+// each node (and, with req.Fix, each node's model), so memory does not
+// grow with the rest of every config. An error from each stops the run and
+// is returned.
+func Stream(ctx context.Context, req Request, each func(report.Input, []rules.Finding) error) (Tail, error) {
 	step := func(format string, args ...any) {
 		if req.Progress != nil {
 			req.Progress(fmt.Sprintf(format, args...))
@@ -105,16 +161,16 @@ func Run(ctx context.Context, req Request) (Result, error) {
 	}
 	known, err := readSchematics(req.Schematics, req.SchematicFiles)
 	if err != nil {
-		return Result{}, err
+		return Tail{}, err
 	}
 	base := req.Base
 	if base == nil && req.BaseFile != "" {
 		data, err := userfile.Read(req.BaseFile, userfile.ConfigLimit)
 		if err != nil {
-			return Result{}, &RequestError{Field: "BaseFile", Err: err}
+			return Tail{}, &RequestError{Field: "BaseFile", Err: err}
 		}
 		if base, err = configloader.NewFromBytes(data); err != nil {
-			return Result{}, &RequestError{Field: "BaseFile", File: req.BaseFile, Err: errors.New(rules.Mask(err.Error()))}
+			return Tail{}, &RequestError{Field: "BaseFile", File: req.BaseFile, Err: errors.New(rules.Mask(err.Error()))}
 		}
 	}
 	lookup := req.LookupSchematic
@@ -124,63 +180,28 @@ func Run(ctx context.Context, req Request) (Result, error) {
 	step("loading %d path(s)", len(req.Paths))
 	loader := NewLoader(base)
 	if err := loader.addEnv(req.Env, req.EnvFiles); err != nil {
-		return Result{}, err
+		return Tail{}, err
 	}
 
 	o := runOptions{mode: req.Mode, known: known, lookup: lookup, tailnetDomain: req.TailnetDomain, fix: req.Fix}
 	if req.Merge {
-		return runMerged(loader, req, o)
+		return streamMerged(loader, req, o, each)
 	}
 	jobs := listFiles(req.Paths)
 	step("checking %d file(s)", len(jobs))
-	files, err := checkFiles(ctx, loader, jobs, o)
-	if err != nil {
-		return Result{}, err
+	s := &streamer{req: req, loader: loader, jobs: jobs, each: each}
+	if err := checkFiles(ctx, loader, jobs, o, s.add); err != nil {
+		return Tail{}, err
 	}
-	crossFiles(loader, jobs, files)
-
-	// Every file gets a result: one that cannot be loaded is reported as
-	// not checked, and the others are still checked.
-	// Sized first: on a large fleet these are the run's largest arrays.
-	n := 0
-	for _, f := range files {
-		n += len(f.units)
-	}
-	inputs := make([]report.Input, 0, n)
-	perUnit := make([][]rules.Finding, 0, n)
-	models := make([]*rules.Config, 0, n)
-	var failed, ignored []report.Input
-	texts := map[string][]byte{}
-	for i := range files {
-		f := &files[i]
-		loader.Notes = append(loader.Notes, f.notes...)
-		switch {
-		case f.failed != nil:
-			failed = append(failed, report.Input{File: f.failed.File, Status: report.StatusUnchecked, Problems: []string{rules.Mask(f.failed.Err.Error())}})
-		case f.ignored != nil:
-			ignored = append(ignored, report.Input{File: f.ignored.File, Status: report.StatusIgnored, Problems: []string{f.ignored.Err.Error()}})
-		}
-		for _, u := range f.units {
-			inputs = append(inputs, u.input)
-			perUnit = append(perUnit, u.findings)
-			models = append(models, u.model)
-		}
-		for _, t := range f.texts {
-			if _, ok := texts[t.file]; !ok {
-				texts[t.file] = t.data
-			}
-		}
-		*f = checkedFile{} // what is left of it is in the slices above
-	}
-	return finish(loader, req, perUnit, models, texts, append(inputs, append(failed, ignored...)...))
+	return s.finish()
 }
 
-// runMerged checks the patch files of a --merge run as one node.
-func runMerged(loader *Loader, req Request, o runOptions) (Result, error) {
+// streamMerged checks the patch files of a --merge run as one node.
+func streamMerged(loader *Loader, req Request, o runOptions, each func(report.Input, []rules.Finding) error) (Tail, error) {
 	u, sources, err := loader.LoadMerged(req.Paths)
 	if err != nil {
 		// Loader errors can quote the input; keys stay masked.
-		return Result{}, &RequestError{Field: "Paths", Err: errors.New(rules.Mask(err.Error()))}
+		return Tail{}, &RequestError{Field: "Paths", Err: errors.New(rules.Mask(err.Error()))}
 	}
 	m := o.model(u)
 	fs := CheckSources(m, sources)
@@ -196,41 +217,41 @@ func runMerged(loader *Loader, req Request, o runOptions) (Result, error) {
 	if _, ok := texts[u.File]; !ok {
 		texts[u.File] = u.Source
 	}
-	return finish(loader, req, [][]rules.Finding{fs}, []*rules.Config{m}, texts, []report.Input{unitInput(u, m, sources)})
-}
-
-// finish applies settings and inline suppressions, builds the fixes and
-// the report.
-func finish(loader *Loader, req Request, perUnit [][]rules.Finding, models []*rules.Config, texts map[string][]byte, inputs []report.Input) (Result, error) {
-	for i := range perUnit {
-		perUnit[i] = req.Settings.Apply(perUnit[i])
-		loader.Notes = append(loader.Notes, Suppress(perUnit[i], func(file string) []byte { return texts[file] })...)
-	}
-	var res Result
-	n := 0
-	for _, fs := range perUnit {
-		n += len(fs)
-	}
-	findings := make([]rules.Finding, 0, n)
-	for i, fs := range perUnit {
-		findings = append(findings, fs...)
-		if !req.Fix {
-			continue
-		}
-		fix, err := BuildFix(models[i], slices.DeleteFunc(slices.Clone(fs), func(f rules.Finding) bool { return f.Suppressed != nil }))
+	fs = req.Settings.Apply(fs)
+	notes := append(loader.Notes, Suppress(fs, func(file string) []byte { return texts[file] })...)
+	var tail Tail
+	if req.Fix {
+		fix, err := buildFix(m, fs, loader.Env)
 		if err != nil {
-			return Result{}, err
+			return Tail{}, err
 		}
 		if fix != nil {
-			res.Fixes = append(res.Fixes, unresolve(fix, loader.Env))
+			tail.Fixes = [][]byte{fix}
 		}
 	}
-	notes := make([]string, len(loader.Notes))
-	for i, n := range loader.Notes {
-		notes[i] = rules.Mask(n)
+	if err := each(unitInput(u, m, sources), fs); err != nil {
+		return Tail{}, err
 	}
-	res.Report = report.New(findings, inputs, notes)
-	return res, nil
+	tail.Notes = maskNotes(notes)
+	return tail, nil
+}
+
+// buildFix is the fix patch of m's findings that are not suppressed, with
+// the env's credentials put back as placeholders; nil when none is fixable.
+func buildFix(m *rules.Config, fs []rules.Finding, env map[string]string) ([]byte, error) {
+	fix, err := BuildFix(m, slices.DeleteFunc(slices.Clone(fs), func(f rules.Finding) bool { return f.Suppressed != nil }))
+	if err != nil || fix == nil {
+		return nil, err
+	}
+	return unresolve(fix, env), nil
+}
+
+func maskNotes(notes []string) []string {
+	out := make([]string, len(notes))
+	for i, n := range notes {
+		out[i] = rules.Mask(n)
+	}
+	return out
 }
 
 // addEnv sets the loader's placeholder values: env, then each file's, and

@@ -98,11 +98,27 @@ type runOptions struct {
 	fix           bool
 }
 
-// checkFiles checks every job with a worker per core; each file is
-// checked as soon as it is loaded, and only what checkedFile holds
-// outlives it.
-func checkFiles(ctx context.Context, l *Loader, jobs []fileJob, o runOptions) ([]checkedFile, error) {
-	out := make([]checkedFile, len(jobs))
+// window is how many files past the one being delivered a run checks
+// ahead: enough to keep every core busy while a slow file holds up the
+// order, and small enough that memory does not grow with the files.
+func window() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// checkFiles checks every job with a worker per core and hands each file,
+// in the jobs' order, to deliver as soon as it and those before it are
+// checked; at most window() files are checked and not yet delivered, and
+// only what deliver keeps outlives a file. An error from deliver stops the
+// run and is returned.
+func checkFiles(ctx context.Context, l *Loader, jobs []fileJob, o runOptions, deliver func(i int, f checkedFile) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	w := min(window(), max(len(jobs), 1))
+	// Job i waits for a free slot, so ring[i%w] holds one result at a
+	// time and a worker's send never blocks.
+	slots := make(chan struct{}, w)
+	ring := make([]chan checkedFile, w)
+	for i := range ring {
+		ring[i] = make(chan checkedFile, 1)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
@@ -110,24 +126,44 @@ func checkFiles(ctx context.Context, l *Loader, jobs []fileJob, o runOptions) ([
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = checkFile(l.fork(), jobs[i], o)
+				ring[i%w] <- checkFile(l.fork(), jobs[i], o)
 			}
 		}()
 	}
-feed:
-	for i := range jobs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(next)
+		for i := range jobs {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
 		}
-	}
-	close(next)
+	}()
+	err := func() error {
+		for i := range jobs {
+			select {
+			case f := <-ring[i%w]:
+				if err := deliver(i, f); err != nil {
+					return err
+				}
+				<-slots
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	}()
+	cancel(err)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
-	}
-	return out, nil
+	return err
 }
 
 // checkFile loads one file and checks its units; l is the file's own fork.
@@ -296,15 +332,6 @@ func checkUnitLines(m *rules.Config, u Unit, cross bool) ([]rules.Finding, []env
 	return slices.Clone(fs[:n]), lines
 }
 
-func (u *checkedUnit) envLine(key string) (fileLine, bool) {
-	for _, e := range u.envLines {
-		if e.key == key {
-			return e.at, true
-		}
-	}
-	return fileLine{}, false
-}
-
 // attribute sets the file and line of findings on u, masking messages.
 func attribute(fs []rules.Finding, u Unit) {
 	if len(fs) == 0 {
@@ -321,60 +348,190 @@ func attribute(fs []rules.Finding, u Unit) {
 	}
 }
 
-// crossFiles runs the cross-node rules over the files checked together
-// (every unit that is not part of a talhelper cluster) and adds their
-// findings to the units, attributed like the units' own.
-func crossFiles(l *Loader, jobs []fileJob, files []checkedFile) {
-	type ref struct{ file, unit int }
-	var refs []ref
-	var models []*rules.NodeFacts
-	for i := range files {
-		for j, u := range files[i].units {
-			if u.cross {
-				refs = append(refs, ref{i, j})
-				models = append(models, u.facts)
+// streamer delivers a run's files as they are checked and keeps, of each
+// node, what the cross-node rules read and where their findings point.
+type streamer struct {
+	req    Request
+	loader *Loader
+	jobs   []fileJob
+	each   func(report.Input, []rules.Finding) error
+
+	n int // inputs delivered
+	// later are the files that were not checked: Run reports them after
+	// the checked ones, closest to the summary.
+	later    []report.Input
+	ignored  []report.Input
+	notes    []string // the files' own notes, in file order
+	suppress []string // notes of inline suppressions
+	nodes    []crossNode
+	fixes    []fixUnit
+}
+
+// crossNode is what a run keeps of a node for the cross-node rules.
+type crossNode struct {
+	facts    *rules.NodeFacts
+	envLines []envLine
+	input    int // among the inputs delivered
+	job      int
+	unit     int
+	// ignores: a file of the node has an inline suppression comment, so
+	// its cross-node findings are matched against its text.
+	ignores bool
+}
+
+// fixUnit is a node of a --fix run: its model and own findings, for the
+// patch that also fixes its cross-node findings.
+type fixUnit struct {
+	model    *rules.Config
+	findings []rules.Finding
+	input    int
+}
+
+// add delivers file i.
+func (s *streamer) add(i int, f checkedFile) error {
+	s.notes = append(s.notes, f.notes...)
+	switch {
+	case f.failed != nil:
+		s.later = append(s.later, report.Input{File: f.failed.File, Status: report.StatusUnchecked, Problems: []string{rules.Mask(f.failed.Err.Error())}})
+	case f.ignored != nil:
+		s.ignored = append(s.ignored, report.Input{File: f.ignored.File, Status: report.StatusIgnored, Problems: []string{f.ignored.Err.Error()}})
+	}
+	text := func(file string) []byte {
+		for _, t := range f.texts {
+			if t.file == file {
+				return t.data
 			}
 		}
+		return nil
 	}
-	if len(models) == 0 {
-		return
-	}
-	for k, fs := range rules.RunNodes(models) {
-		if len(fs) == 0 {
-			continue
+	ignores := slices.ContainsFunc(f.texts, func(t fileText) bool { return t.data != nil })
+	for _, u := range f.units {
+		fs := s.req.Settings.Apply(u.findings)
+		s.suppress = append(s.suppress, Suppress(fs, text)...)
+		if u.cross {
+			s.nodes = append(s.nodes, crossNode{facts: u.facts, envLines: u.envLines, input: s.n, job: i, unit: u.unit, ignores: ignores})
 		}
-		cu := &files[refs[k].file].units[refs[k].unit]
-		var rest []int
-		for j := range fs {
-			at := fs[j].At
-			fl, ok := cu.envLine(at.EnvKey)
-			if at.EnvKey == "" || at.Doc != rules.DocTailscaleESC || !ok {
-				rest = append(rest, j)
+		if u.model != nil {
+			s.fixes = append(s.fixes, fixUnit{model: u.model, findings: fs, input: s.n})
+		}
+		if err := s.each(u.input, fs); err != nil {
+			return err
+		}
+		s.n++
+	}
+	return nil
+}
+
+// finish delivers the files that were not checked, runs the cross-node
+// rules over the nodes of the run and builds the fixes.
+func (s *streamer) finish() (Tail, error) {
+	for _, in := range append(s.later, s.ignored...) {
+		if err := s.each(in, nil); err != nil {
+			return Tail{}, err
+		}
+		s.n++
+	}
+	var tail Tail
+	facts := make([]*rules.NodeFacts, len(s.nodes))
+	for k := range s.nodes {
+		facts[k] = s.nodes[k].facts
+	}
+	if len(facts) > 0 {
+		for k, fs := range rules.RunNodes(facts) {
+			if len(fs) == 0 {
 				continue
 			}
-			fs[j].File, fs[j].Line, fs[j].Message = fl.file, fl.line, rules.Mask(fs[j].Message)
-		}
-		if len(rest) > 0 {
-			// Pointing elsewhere: load the unit again to find the line.
-			job := jobs[refs[k].file]
-			sub := make([]rules.Finding, len(rest))
-			for i, j := range rest {
-				sub[i] = fs[j]
-			}
-			if u, ok := reload(l, job.file, cu.unit); ok {
-				attribute(sub, u)
-			} else {
-				for i := range sub {
-					sub[i].Message = rules.Mask(sub[i].Message)
-				}
-			}
-			for i, j := range rest {
-				fs[j] = sub[i]
+			if fs = s.crossFindings(&s.nodes[k], fs); len(fs) > 0 {
+				tail.Cross = append(tail.Cross, Crossed{Input: s.nodes[k].input, Findings: fs})
 			}
 		}
-		cu.findings = append(cu.findings, fs...)
-		slices.SortStableFunc(cu.findings, byRule)
 	}
+	if s.req.Fix {
+		cross := map[int][]rules.Finding{}
+		for _, c := range tail.Cross {
+			cross[c.Input] = c.Findings
+		}
+		for _, u := range s.fixes {
+			fs := u.findings
+			if more := cross[u.input]; len(more) > 0 {
+				fs = append(slices.Clip(fs), more...)
+				slices.SortStableFunc(fs, byRule)
+			}
+			fix, err := buildFix(u.model, fs, s.loader.Env)
+			if err != nil {
+				return Tail{}, err
+			}
+			if fix != nil {
+				tail.Fixes = append(tail.Fixes, fix)
+			}
+		}
+	}
+	notes := slices.Concat(s.loader.Notes, s.notes, s.suppress)
+	tail.Notes = maskNotes(notes)
+	return tail, nil
+}
+
+// crossFindings attributes a node's cross-node findings as its own are:
+// to the lines of its environment entries kept for it, else to those of
+// the node's file loaded again; then settings and suppressions.
+func (s *streamer) crossFindings(n *crossNode, fs []rules.Finding) []rules.Finding {
+	var rest []int
+	for j := range fs {
+		at := fs[j].At
+		fl, ok := n.envLine(at.EnvKey)
+		if at.EnvKey == "" || at.Doc != rules.DocTailscaleESC || !ok {
+			rest = append(rest, j)
+			continue
+		}
+		fs[j].File, fs[j].Line, fs[j].Message = fl.file, fl.line, rules.Mask(fs[j].Message)
+	}
+	var u Unit
+	loaded := false
+	if len(rest) > 0 || n.ignores {
+		u, loaded = reload(s.loader, s.jobs[n.job].file, n.unit)
+	}
+	if len(rest) > 0 {
+		// Pointing elsewhere: the unit's text finds the line.
+		sub := make([]rules.Finding, len(rest))
+		for i, j := range rest {
+			sub[i] = fs[j]
+		}
+		if loaded {
+			attribute(sub, u)
+		} else {
+			for i := range sub {
+				sub[i].Message = rules.Mask(sub[i].Message)
+			}
+		}
+		for i, j := range rest {
+			fs[j] = sub[i]
+		}
+	}
+	fs = s.req.Settings.Apply(fs)
+	if n.ignores && loaded {
+		texts := map[string][]byte{u.File: u.Source}
+		for _, src := range u.Sources {
+			if _, ok := texts[src.File]; !ok {
+				texts[src.File] = src.Data
+			}
+		}
+		for _, note := range Suppress(fs, func(file string) []byte { return texts[file] }) {
+			// The node's own findings may have noted the comment already.
+			if !slices.Contains(s.suppress, note) {
+				s.suppress = append(s.suppress, note)
+			}
+		}
+	}
+	return fs
+}
+
+func (n *crossNode) envLine(key string) (fileLine, bool) {
+	for _, e := range n.envLines {
+		if e.key == key {
+			return e.at, true
+		}
+	}
+	return fileLine{}, false
 }
 
 func reload(l *Loader, file string, unit int) (Unit, bool) {
