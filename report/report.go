@@ -104,35 +104,10 @@ func New(findings []rules.Finding, inputs []Input, notes []string) Report {
 		r.Inputs = []Input{}
 	}
 	for i := range r.Inputs {
-		switch r.Inputs[i].Status {
-		case "":
-			r.Inputs[i].Status = StatusChecked
-			r.Summary.Inputs++
-		case StatusChecked:
-			r.Summary.Inputs++
-		case StatusPartial:
-			r.Summary.Inputs++
-			r.Summary.Unchecked++
-		case StatusUnchecked:
-			r.Summary.Unchecked++
-		}
+		r.Summary.AddInput(&r.Inputs[i])
 	}
 	for _, f := range r.Findings {
-		if f.Suppressed != nil {
-			r.Summary.Suppressed++
-			continue
-		}
-		switch f.Severity {
-		case rules.Error:
-			r.Summary.Errors++
-		case rules.Warning:
-			r.Summary.Warnings++
-		default:
-			r.Summary.Infos++
-		}
-		if f.Fixable() {
-			r.Summary.Fixable++
-		}
+		r.Summary.AddFinding(f)
 	}
 	return r
 }

@@ -18,10 +18,12 @@ type sarifLog struct {
 	Runs    []sarifRun `json:"runs"`
 }
 
+// sarifRun is a run as NewSARIF writes it: its results before its
+// invocations, which are known only at the end.
 type sarifRun struct {
 	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
 	Results     []sarifResult     `json:"results"`
+	Invocations []sarifInvocation `json:"invocations"`
 }
 
 // sarifInvocation says whether the run checked everything: an input that
@@ -112,11 +114,38 @@ const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
 // SARIF writes a SARIF 2.1.0 log with the whole catalogue as the driver's
 // rules, as GitHub code scanning expects.
 func SARIF(w io.Writer, r Report, version string) error {
+	return printFlat(NewSARIF(w, version), r)
+}
+
+// NewSARIF is the SARIF Printer: the run's results are written as they
+// come, and its invocation (whether every input was checked, and a
+// notification for each that was not) after them.
+func NewSARIF(w io.Writer, version string) Printer {
+	p := &sarifPrinter{w: &errWriter{w: w}, version: version, index: map[string]int{}}
+	p.results = jsonArray{w: p.w, indent: "      "}
+	return p
+}
+
+type sarifPrinter struct {
+	w       *errWriter
+	version string
+	started bool
+	index   map[string]int
+	results jsonArray
+	// notes are the notifications of the inputs not checked (in full).
+	notes []sarifNotification
+}
+
+// start writes the log up to the run's results: the tool and its rules.
+func (p *sarifPrinter) start() {
+	if p.started {
+		return
+	}
+	p.started = true
 	catalogue := rules.All()
-	index := map[string]int{}
-	driver := sarifDriver{Name: "tailos", Version: version, InformationURI: "https://github.com/tailos/tailos", Rules: []sarifRule{}}
+	driver := sarifDriver{Name: "tailos", Version: p.version, InformationURI: "https://github.com/tailos/tailos", Rules: make([]sarifRule, 0, len(catalogue))}
 	for i, rule := range catalogue {
-		index[rule.ID] = i
+		p.index[rule.ID] = i
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID:                   rule.ID,
 			Name:                 ruleName(rule),
@@ -127,45 +156,65 @@ func SARIF(w io.Writer, r Report, version string) error {
 			Properties:           sarifRuleProps{Tags: []string{string(rule.Topic), "tailscale", "talos"}},
 		})
 	}
-	results := []sarifResult{}
-	for _, f := range r.Findings {
-		msg := f.Message
-		if f.Node != "" {
-			msg = "node " + f.Node + ": " + msg
-		}
-		// GitHub code scanning wants a region; a finding about something the
-		// file lacks points at its first line.
-		line := max(f.Line, 1)
-		loc := sarifPhysical{
-			ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
-			Region:           &sarifRegion{StartLine: line},
-		}
-		res := sarifResult{
-			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: level(f.Severity),
-			Message:   sarifText{Text: msg},
-			Locations: []sarifLocation{{PhysicalLocation: loc}},
-		}
-		if f.Suppressed != nil {
-			res.Suppressions = []sarifSuppression{{Kind: f.Suppressed.Kind, Justification: f.Suppressed.Justification}}
-		}
-		results = append(results, res)
+	p.w.write("{\n  \"$schema\": \"" + sarifSchema + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
+	tool, err := json.MarshalIndent(sarifTool{Driver: driver}, "      ", "  ")
+	if err != nil {
+		p.w.fail(err)
+		return
 	}
-	inv := sarifInvocation{ExecutionSuccessful: !r.Incomplete()}
-	for _, in := range r.Inputs {
-		if in.Status != StatusUnchecked && in.Status != StatusPartial {
-			continue
-		}
+	p.w.writeBytes(tool)
+	p.w.write(",\n      \"results\": [")
+}
+
+func (p *sarifPrinter) result(f *rules.Finding) {
+	msg := f.Message
+	if f.Node != "" {
+		msg = "node " + f.Node + ": " + msg
+	}
+	// GitHub code scanning wants a region; a finding about something the
+	// file lacks points at its first line.
+	loc := sarifPhysical{
+		ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
+		Region:           &sarifRegion{StartLine: max(f.Line, 1)},
+	}
+	res := sarifResult{
+		RuleID: f.Rule, RuleIndex: p.index[f.Rule], Level: level(f.Severity),
+		Message:   sarifText{Text: msg},
+		Locations: []sarifLocation{{PhysicalLocation: loc}},
+	}
+	if f.Suppressed != nil {
+		res.Suppressions = []sarifSuppression{{Kind: f.Suppressed.Kind, Justification: f.Suppressed.Justification}}
+	}
+	p.results.add(&res)
+}
+
+func (p *sarifPrinter) Input(in Input, fs []rules.Finding) error {
+	p.start()
+	for i := range fs {
+		p.result(&fs[i])
+	}
+	if in.Status == StatusUnchecked || in.Status == StatusPartial {
 		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(in.File)}}
-		inv.Notifications = append(inv.Notifications, sarifNotification{
+		p.notes = append(p.notes, sarifNotification{
 			Level:     "error",
 			Message:   sarifText{Text: fmt.Sprintf("%s: %s", in.Status, strings.Join(in.Problems, "; "))},
 			Locations: []sarifLocation{{PhysicalLocation: loc}},
 		})
 	}
-	log := sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{inv}, Results: results}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	return p.w.err
+}
+
+// Finish ends the log; notes are not part of SARIF's results.
+func (p *sarifPrinter) Finish(cross []rules.Finding, _ []string, s Summary) error {
+	p.start()
+	for i := range cross {
+		p.result(&cross[i])
+	}
+	p.results.close()
+	inv := sarifInvocation{ExecutionSuccessful: s.Unchecked == 0, Notifications: p.notes}
+	member(p.w, "      ", "invocations", []sarifInvocation{inv})
+	p.w.write("\n    }\n  ]\n}\n")
+	return p.w.err
 }
 
 func level(s rules.Severity) string {
