@@ -46,6 +46,9 @@ type CheckOptions struct {
 	Severities []string
 	Config     string
 	ListRules  bool
+
+	// holdInputs overrides holdInputs (tests).
+	holdInputs int
 }
 
 // NewCmdCheck builds `tailos check`.
@@ -158,43 +161,132 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	}
 	progress := opts.IO.Progress()
 	req.Progress = func(s string) { progress.Step("%s", s) }
-	res, err := lint.Run(ctx, req)
+	return checkStream(ctx, opts, req)
+}
+
+// checkStream runs req, printing each input's report as soon as it is
+// checked, so that a fleet's report is never held whole.
+func checkStream(ctx context.Context, opts *CheckOptions, req lint.Request) error {
+	var p report.Printer
+	switch opts.Output {
+	case "json":
+		p = report.NewJSON(opts.IO.Out)
+	case "sarif":
+		p = report.NewSARIF(opts.IO.Out, opts.Version)
+	default:
+		p = report.NewText(opts.IO.Out, opts.IO.ColorEnabled())
+	}
+	var sum report.Summary
+	var unfinished []report.Input
+	var printErr error
+	// A run of up to holdInputs inputs is printed at its end, each node's
+	// cross-node findings with its own; a larger one streams, and those
+	// findings follow every input.
+	hold := &heldInputs{max: opts.holdInputs, p: p}
+	if hold.max == 0 {
+		hold.max = holdInputs
+	}
+	tail, err := lint.Stream(ctx, req, func(in report.Input, fs []rules.Finding) error {
+		for j, pr := range in.Problems {
+			in.Problems[j] = clip(pr)
+		}
+		sum.AddInput(&in)
+		for _, f := range fs {
+			sum.AddFinding(f)
+		}
+		if in.Status == report.StatusUnchecked || in.Status == report.StatusPartial {
+			unfinished = append(unfinished, in)
+		}
+		printErr = hold.input(in, fs)
+		return printErr
+	})
 	if err != nil {
 		var re *lint.RequestError
-		if errors.As(err, &re) {
+		switch {
+		case errors.As(err, &re):
 			return BadInput(requestError(re))
+		case printErr != nil:
+			return fmt.Errorf("check: writing report: %w", err)
 		}
 		return err
 	}
-	rep := res.Report
-	for i := range rep.Inputs {
-		for j, p := range rep.Inputs[i].Problems {
-			rep.Inputs[i].Problems[j] = clip(p)
+	var cross []rules.Finding
+	for _, c := range tail.Cross {
+		for _, f := range c.Findings {
+			sum.AddFinding(f)
+		}
+		if !hold.join(c) {
+			cross = append(cross, c.Findings...)
 		}
 	}
+	if err := hold.flush(); err != nil {
+		return fmt.Errorf("check: writing report: %w", err)
+	}
 	if opts.Fix != "" {
-		if err := writeFix(opts, res.Fixes); err != nil {
+		if err := writeFix(opts, tail.Fixes); err != nil {
 			return err
 		}
 	}
-	switch opts.Output {
-	case "json":
-		err = report.JSON(opts.IO.Out, rep)
-	case "sarif":
-		err = report.SARIF(opts.IO.Out, rep, opts.Version)
-	default:
-		err = report.Text(opts.IO.Out, rep, opts.IO.ColorEnabled())
-	}
-	if err != nil {
+	if err := p.Finish(cross, tail.Notes, sum); err != nil {
 		return fmt.Errorf("check: writing report: %w", err)
 	}
-	if rep.Incomplete() {
+	if len(unfinished) > 0 {
 		// Could not check is not clean: it outranks findings.
-		return &ExitError{Code: ExitBadInput, Err: incomplete(rep.Inputs)}
+		return &ExitError{Code: ExitBadInput, Err: incomplete(unfinished)}
 	}
-	if rep.Summary.Errors > 0 {
+	if sum.Errors > 0 {
 		return Findings()
 	}
+	return nil
+}
+
+// holdInputs is how many inputs a check run holds before it streams its
+// report: more than most clusters have nodes.
+const holdInputs = 100
+
+// heldInputs holds a run's first inputs until the run ends or they are
+// more than max; then they, and all after them, go straight to p.
+type heldInputs struct {
+	max      int
+	p        report.Printer
+	inputs   []report.Input
+	findings [][]rules.Finding
+	through  bool
+}
+
+func (h *heldInputs) input(in report.Input, fs []rules.Finding) error {
+	if h.through {
+		return h.p.Input(in, fs)
+	}
+	h.inputs = append(h.inputs, in)
+	h.findings = append(h.findings, fs)
+	if len(h.inputs) > h.max {
+		return h.flush()
+	}
+	return nil
+}
+
+// join adds cross-node findings to their input if it is still held, in
+// rule order with its own.
+func (h *heldInputs) join(c lint.Crossed) bool {
+	if h.through || c.Input >= len(h.inputs) {
+		return false
+	}
+	fs := append(slices.Clip(h.findings[c.Input]), c.Findings...)
+	slices.SortStableFunc(fs, func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
+	h.findings[c.Input] = fs
+	return true
+}
+
+// flush prints what is held; from then on inputs are printed as they come.
+func (h *heldInputs) flush() error {
+	h.through = true
+	for i, in := range h.inputs {
+		if err := h.p.Input(in, h.findings[i]); err != nil {
+			return err
+		}
+	}
+	h.inputs, h.findings = nil, nil
 	return nil
 }
 
