@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 
+	"github.com/tailos/tailos/report"
+	"github.com/tailos/tailos/rules"
 	"github.com/tailos/tailos/talosconf"
 )
 
@@ -30,11 +33,25 @@ func writeBenchFiles(b *testing.B, n int) string {
 	return dir
 }
 
-// peakHeap samples the live heap while f runs and returns its peak.
-func peakHeap(f func()) uint64 {
+// heapPeak is the most memory a run was seen to hold: all heap objects
+// (garbage not yet collected included, so it moves with GC pacing), and
+// the live heap the collector marked.
+type heapPeak struct{ objects, live uint64 }
+
+func (p *heapPeak) max(q heapPeak) {
+	p.objects, p.live = max(p.objects, q.objects), max(p.live, q.live)
+}
+
+func (p heapPeak) report(b *testing.B) {
+	b.ReportMetric(float64(p.objects)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(p.live)/(1<<20), "peak-live-MB")
+}
+
+// peakHeap samples the heap while f runs and returns its peaks.
+func peakHeap(f func()) heapPeak {
 	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak uint64
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	var peak heapPeak
 	var mu sync.Mutex
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -50,7 +67,7 @@ func peakHeap(f func()) uint64 {
 			case <-t.C:
 				metrics.Read(sample)
 				mu.Lock()
-				peak = max(peak, sample[0].Value.Uint64())
+				peak.max(heapPeak{sample[0].Value.Uint64(), sample[1].Value.Uint64()})
 				mu.Unlock()
 			}
 		}
@@ -63,11 +80,11 @@ func peakHeap(f func()) uint64 {
 
 func benchmarkRun(b *testing.B, n int) {
 	dir := writeBenchFiles(b, n)
-	var peak uint64
+	var peak heapPeak
 	b.ResetTimer()
 	cpu := cpuTime()
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak.max(peakHeap(func() {
 			res, err := Run(context.Background(), Request{Paths: []string{dir}})
 			if err != nil {
 				b.Fatal(err)
@@ -78,8 +95,55 @@ func benchmarkRun(b *testing.B, n int) {
 		}))
 	}
 	reportCPU(b, cpu)
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	peak.report(b)
 }
+
+// benchmarkStream is benchmarkRun as `tailos check` runs: streamed, each
+// input printed (to io.Discard) as it is checked.
+func benchmarkStream(b *testing.B, n int) {
+	dir := writeBenchFiles(b, n)
+	var peak heapPeak
+	var crossed int
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		peak.max(peakHeap(func() {
+			p := report.NewText(io.Discard, false)
+			var s report.Summary
+			tail, err := Stream(context.Background(), Request{Paths: []string{dir}}, func(in report.Input, fs []rules.Finding) error {
+				s.AddInput(&in)
+				for _, f := range fs {
+					s.AddFinding(f)
+				}
+				return p.Input(in, fs)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cross []rules.Finding
+			for _, c := range tail.Cross {
+				cross = append(cross, c.Findings...)
+			}
+			crossed = len(cross)
+			if err := p.Finish(cross, tail.Notes, s); err != nil {
+				b.Fatal(err)
+			}
+			if s.Inputs != n || s.Unchecked != 0 {
+				b.Fatalf("%d inputs, %d unchecked", s.Inputs, s.Unchecked)
+			}
+		}))
+	}
+	reportCPU(b, cpu)
+	peak.report(b)
+	// Held to the end of the run: they compare every node.
+	b.ReportMetric(float64(crossed), "cross-findings")
+}
+
+// BenchmarkStream1000 and BenchmarkStream10000 are BenchmarkRun10000 as
+// the CLI runs it, streaming: what grows from one to the other is what the
+// cross-node rules keep of each node and the findings they make.
+func BenchmarkStream1000(b *testing.B)  { benchmarkStream(b, 1000) }
+func BenchmarkStream10000(b *testing.B) { benchmarkStream(b, 10000) }
 
 // reportCPU reports the CPU time per op since start (all threads).
 func reportCPU(b *testing.B, start time.Duration) {
@@ -99,11 +163,11 @@ func BenchmarkMachineryFiles10000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var peak uint64
+	var peak heapPeak
 	b.ResetTimer()
 	cpu := cpuTime()
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak.max(peakHeap(func() {
 			for _, e := range entries {
 				data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 				if err != nil {
@@ -120,5 +184,5 @@ func BenchmarkMachineryFiles10000(b *testing.B) {
 		}))
 	}
 	reportCPU(b, cpu)
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	peak.report(b)
 }
