@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/tailos/tailos/lint"
+	"github.com/tailos/tailos/report"
 	"github.com/tailos/tailos/rules"
 )
 
@@ -55,4 +56,46 @@ environment:
 	// tailscale.yaml:6: TS032 warning
 	// tailscale.yaml:0: TS050 warning
 	// tailscale.yaml:0: TS060 warning
+}
+
+// Stream is Run for a fleet: each input comes as soon as it is checked,
+// and what compares the nodes (here two routers advertising one route,
+// TS103) comes at the end.
+func ExampleStream() {
+	dir, err := os.MkdirTemp("", "tailos-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	router := `apiVersion: v1alpha1
+kind: ExtensionServiceConfig
+name: tailscale
+environment:
+  - TS_AUTHKEY=file:/var/lib/tailscale/authkey
+  - TS_AUTH_ONCE=true
+  - TS_ROUTES=10.96.0.0/12
+`
+	for _, name := range []string{"a.yaml", "b.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(router), 0o600); err != nil {
+			panic(err)
+		}
+	}
+	tail, err := lint.Stream(context.Background(), lint.Request{Paths: []string{dir}}, func(in report.Input, fs []rules.Finding) error {
+		fmt.Printf("%s: %s, %d findings of its own\n", filepath.Base(in.File), in.Status, len(fs))
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range tail.Cross {
+		for _, f := range c.Findings {
+			fmt.Printf("input %d, %s:%d: %s\n", c.Input, filepath.Base(f.File), f.Line, f.Rule)
+		}
+	}
+
+	// Output:
+	// a.yaml: checked, 5 findings of its own
+	// b.yaml: checked, 5 findings of its own
+	// input 0, a.yaml:7: TS103
+	// input 1, b.yaml:7: TS103
 }

@@ -414,7 +414,11 @@ func (s *streamer) add(i int, f checkedFile) error {
 		if u.model != nil {
 			s.fixes = append(s.fixes, fixUnit{model: u.model, findings: fs, input: s.n})
 		}
-		if err := s.each(u.input, fs); err != nil {
+		in := u.input
+		if in.Status == "" {
+			in.Status = report.StatusChecked
+		}
+		if err := s.each(in, fs); err != nil {
 			return err
 		}
 		s.n++
