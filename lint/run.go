@@ -111,10 +111,8 @@ func Run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// A node's cross-node findings join its own, in rule order.
 	for _, c := range tail.Cross {
-		perInput[c.Input] = append(perInput[c.Input], c.Findings...)
-		slices.SortStableFunc(perInput[c.Input], byRule)
+		perInput[c.Input] = c.Join(perInput[c.Input])
 	}
 	n := 0
 	for _, fs := range perInput {
@@ -143,6 +141,14 @@ type Tail struct {
 type Crossed struct {
 	Input    int
 	Findings []rules.Finding
+}
+
+// Join is the input's own findings and these, in rule order: the input's
+// findings as Run reports them. own is not changed.
+func (c Crossed) Join(own []rules.Finding) []rules.Finding {
+	fs := append(slices.Clip(own), c.Findings...)
+	slices.SortStableFunc(fs, byRule)
+	return fs
 }
 
 // Stream is Run for a report too large to hold: it calls each for every

@@ -451,15 +451,14 @@ func (s *streamer) finish() (Tail, error) {
 		}
 	}
 	if s.req.Fix {
-		cross := map[int][]rules.Finding{}
+		cross := map[int]Crossed{}
 		for _, c := range tail.Cross {
-			cross[c.Input] = c.Findings
+			cross[c.Input] = c
 		}
 		for _, u := range s.fixes {
 			fs := u.findings
-			if more := cross[u.input]; len(more) > 0 {
-				fs = append(slices.Clip(fs), more...)
-				slices.SortStableFunc(fs, byRule)
+			if c, ok := cross[u.input]; ok {
+				fs = c.Join(fs)
 			}
 			fix, err := buildFix(u.model, fs, s.loader.Env)
 			if err != nil {

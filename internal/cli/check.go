@@ -266,15 +266,12 @@ func (h *heldInputs) input(in report.Input, fs []rules.Finding) error {
 	return nil
 }
 
-// join adds cross-node findings to their input if it is still held, in
-// rule order with its own.
+// join adds cross-node findings to their input if it is still held.
 func (h *heldInputs) join(c lint.Crossed) bool {
 	if h.through || c.Input >= len(h.inputs) {
 		return false
 	}
-	fs := append(slices.Clip(h.findings[c.Input]), c.Findings...)
-	slices.SortStableFunc(fs, func(a, b rules.Finding) int { return strings.Compare(a.Rule, b.Rule) })
-	h.findings[c.Input] = fs
+	h.findings[c.Input] = c.Join(h.findings[c.Input])
 	return true
 }
 
